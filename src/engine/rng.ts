@@ -1,0 +1,27 @@
+/**
+ * Small seeded random numbers for the engine: a mulberry32 generator for
+ * uniform [0, 1) values and Box-Muller for normal deviates. Runs are
+ * reproducible for a given seed; they do not reproduce Caffe's own stream
+ * (Caffe uses boost's mt19937), which is why weights come from a caffemodel
+ * whenever numbers must match Caffe.
+ */
+
+/** A uniform [0, 1) generator seeded with a 32-bit integer (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One normal deviate N(mean, std^2) drawn from `random` by Box-Muller. */
+export function gaussian(random: () => number, mean = 0, std = 1): number {
+  // 1 - u lies in (0, 1], so the logarithm is finite.
+  const u1 = 1 - random();
+  const u2 = random();
+  return mean + std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
