@@ -1,0 +1,3 @@
+/** LMDB 0.9 (data format v1) reading and writing, in TypeScript. */
+export { LmdbError, type LmdbErrorCode } from "./format.js";
+export { openLmdb, resolveDataFile, type LmdbEntry, type LmdbEnv, type LmdbStat } from "./reader.js";

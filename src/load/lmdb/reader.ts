@@ -1,0 +1,383 @@
+/**
+ * A read-only reader of LMDB 0.9 environments (data format v1), the files
+ * Caffe's `convert_imageset` and Data layer use. Pure TypeScript: no native
+ * code, no lock file, no writes; it works on read-only folders and on files
+ * another process may hold open (it reads the last committed state).
+ *
+ * I/O design: the data file is read on demand with `fs.readSync` in windows of
+ * WINDOW_BYTES (1 MiB), so memory stays bounded for files of any size while a
+ * key-order scan of a bulk-loaded file (whose pages are mostly sequential)
+ * costs about what reading the file once does. A window buffer is never
+ * reused, so the key/value views handed out stay valid after the iteration
+ * moves on (they keep their window alive until dropped). Values larger than a
+ * window (long overflow runs) get a buffer of their own.
+ *
+ * Robustness: every page number is checked against the file size and the meta
+ * page's last page, every node offset against its page, tree depth against the
+ * meta page, and each branch/leaf page may be visited once (a repeated page
+ * means a cycle or a corrupt tree). Any violation is an LmdbError, never a
+ * crash or a hang.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import {
+  DATA_VERSION,
+  DB,
+  F_BIGDATA,
+  F_DUPDATA,
+  F_SUBDATA,
+  INVALID_PAGE,
+  LmdbError,
+  MAX_PAGE_SIZE,
+  MDB_DUPFIXED,
+  MDB_DUPSORT,
+  MDB_INTEGERDUP,
+  MDB_REVERSEDUP,
+  META,
+  META_MAGIC,
+  MIN_PAGE_SIZE,
+  NODE_HEADER_SIZE,
+  P_BRANCH,
+  P_LEAF,
+  P_LEAF2,
+  P_META,
+  P_OVERFLOW,
+  PAGE_HEADER_SIZE,
+  V2_MAGIC_OFFSET,
+  overflowPageCount,
+  readU16,
+  readU32,
+  readU64,
+} from "./format.js";
+
+/** One record: views into the file's bytes (do not modify them). */
+export interface LmdbEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+}
+
+/** Statistics of the main database, as recorded in the chosen meta page. */
+export interface LmdbStat {
+  pageSize: number;
+  depth: number;
+  branchPages: number;
+  leafPages: number;
+  overflowPages: number;
+  entries: number;
+  rootPage: number | null;
+  lastPage: number;
+  txnId: number;
+  mapSize: number;
+  flags: number;
+}
+
+/** An opened environment: cheap to create (reads the two meta pages only). */
+export interface LmdbEnv {
+  /** The data file actually read (`<dir>/data.mdb` or the single file). */
+  file: string;
+  layout: "folder" | "single-file";
+  /** Number of records, from the meta page. */
+  count: number;
+  stat: LmdbStat;
+  /** Streams every record in key order, reading the file as it goes. */
+  entries(): Generator<LmdbEntry, void, undefined>;
+}
+
+const WINDOW_BYTES = 1 << 20;
+const MAX_DEPTH = 64;
+
+/** Where an environment's data file is: a folder holding data.mdb, or a file. */
+export function resolveDataFile(envPath: string): { file: string; layout: "folder" | "single-file" } {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(envPath);
+  } catch {
+    throw new LmdbError("not-found", envPath, "no such LMDB environment (neither a folder nor a file)");
+  }
+  if (st.isDirectory()) {
+    const file = path.join(envPath, "data.mdb");
+    if (!fs.existsSync(file)) throw new LmdbError("not-found", envPath, "folder has no data.mdb: not an LMDB environment");
+    return { file, layout: "folder" };
+  }
+  return { file: envPath, layout: "single-file" };
+}
+
+interface MetaRecord extends LmdbStat {
+  valid: true;
+}
+
+function describeNonMeta(file: string, head: Uint8Array, offset: number): LmdbError {
+  if (head.length >= V2_MAGIC_OFFSET + 8 && readU32(head, V2_MAGIC_OFFSET) === META_MAGIC) {
+    return new LmdbError(
+      "v2-format",
+      file,
+      `LMDB data format v${readU32(head, V2_MAGIC_OFFSET + 4)} (as written by newer LMDB builds such as the lmdb npm package); ` +
+        "Caffe and the LMDB 0.9 tools cannot read it. Rewrite the dataset with LMDB 0.9 (e.g. Caffe's convert_imageset or py-lmdb).",
+    );
+  }
+  if (head.length >= META.version + 4 && readU32(head, META.magic) === META_MAGIC) {
+    return new LmdbError(
+      "unsupported-version",
+      file,
+      `LMDB data format version ${readU32(head, META.version)} at byte ${offset}; only version ${DATA_VERSION} (LMDB 0.9, as Caffe uses) is supported`,
+    );
+  }
+  return new LmdbError("not-lmdb", file, "not an LMDB environment (no LMDB meta page at the start of the file)");
+}
+
+function parseMeta(page: Uint8Array): MetaRecord | undefined {
+  if (page.length < META.end) return undefined;
+  if (readU32(page, META.magic) !== META_MAGIC || readU32(page, META.version) !== DATA_VERSION) return undefined;
+  if ((readU16(page, 10) & P_META) === 0) return undefined;
+  const main = META.mainDb;
+  const root = readU64(page, main + DB.root);
+  return {
+    valid: true,
+    pageSize: readU32(page, META.freeDb + DB.pad),
+    flags: readU16(page, main + DB.flags),
+    depth: readU16(page, main + DB.depth),
+    branchPages: readU64(page, main + DB.branchPages),
+    leafPages: readU64(page, main + DB.leafPages),
+    overflowPages: readU64(page, main + DB.overflowPages),
+    entries: readU64(page, main + DB.entries),
+    rootPage: root === INVALID_PAGE ? null : root,
+    lastPage: readU64(page, META.lastPage),
+    txnId: readU64(page, META.txnId),
+    mapSize: readU64(page, META.mapSize),
+  };
+}
+
+function readAt(fd: number, buf: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < buf.length) {
+    const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/**
+ * Opens an LMDB 0.9 environment read-only: `envPath` is a folder with data.mdb
+ * or a single-file environment. Reads and validates the meta pages and picks
+ * the valid one with the higher transaction id. Throws LmdbError.
+ */
+export function openLmdb(envPath: string): LmdbEnv {
+  const { file, layout } = resolveDataFile(envPath);
+  const fd = fs.openSync(file, "r");
+  let fileSize: number;
+  let meta: MetaRecord;
+  try {
+    fileSize = fs.fstatSync(fd).size;
+    const head = new Uint8Array(Math.min(fileSize, 4096));
+    readAt(fd, head, 0);
+    const meta0 = parseMeta(head);
+    if (!meta0) throw describeNonMeta(file, head, 0);
+    const ps = meta0.pageSize;
+    if (ps < MIN_PAGE_SIZE || ps > MAX_PAGE_SIZE || (ps & (ps - 1)) !== 0) {
+      throw new LmdbError("corrupt", file, `meta page gives an impossible page size ${ps}`);
+    }
+    let meta1: MetaRecord | undefined;
+    if (fileSize >= 2 * ps) {
+      const second = new Uint8Array(META.end);
+      readAt(fd, second, ps);
+      meta1 = parseMeta(second);
+      if (meta1 && meta1.pageSize !== ps) meta1 = undefined;
+    }
+    meta = meta1 && meta1.txnId > meta0.txnId ? meta1 : meta0;
+  } finally {
+    fs.closeSync(fd);
+  }
+  const m = meta;
+  const ps = m.pageSize;
+  const check = (cond: boolean, what: string) => {
+    if (!cond) throw new LmdbError("corrupt", file, what);
+  };
+  if (m.flags & (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP | MDB_REVERSEDUP)) {
+    throw new LmdbError(
+      "unsupported-feature",
+      file,
+      `main database uses duplicate keys (DUPSORT flags 0x${m.flags.toString(16)}); Caffe datasets never do and this reader does not support them`,
+    );
+  }
+  check(m.lastPage !== INVALID_PAGE, "meta page has an invalid last page number");
+  if (m.rootPage === null) {
+    check(m.entries === 0, `meta page says ${m.entries} records but the database has no root page`);
+  } else {
+    check(m.depth >= 1 && m.depth <= MAX_DEPTH, `meta page gives an impossible tree depth ${m.depth}`);
+    check(m.rootPage >= 2 && m.rootPage <= m.lastPage, `root page ${m.rootPage} outside the file's pages 2..${m.lastPage}`);
+    check((m.rootPage + 1) * ps <= fileSize, `root page ${m.rootPage} lies beyond the end of the file (${fileSize} bytes)`);
+  }
+  const stat: LmdbStat = {
+    pageSize: m.pageSize,
+    depth: m.depth,
+    branchPages: m.branchPages,
+    leafPages: m.leafPages,
+    overflowPages: m.overflowPages,
+    entries: m.entries,
+    rootPage: m.rootPage,
+    lastPage: m.lastPage,
+    txnId: m.txnId,
+    mapSize: m.mapSize,
+    flags: m.flags,
+  };
+  return {
+    file,
+    layout,
+    count: m.entries,
+    stat,
+    entries: () => iterateEntries(file, stat),
+  };
+}
+
+/** Stack frame of the tree walk: a branch page and the next child to visit. */
+interface Frame {
+  page: Uint8Array;
+  pgno: number;
+  next: number;
+  count: number;
+}
+
+function* iterateEntries(file: string, stat: LmdbStat): Generator<LmdbEntry, void, undefined> {
+  if (stat.rootPage === null) return;
+  const ps = stat.pageSize;
+  const fd = fs.openSync(file, "r");
+  try {
+    const fileSize = fs.fstatSync(fd).size;
+    const pageLimit = Math.min(stat.lastPage + 1, Math.floor(fileSize / ps));
+    const visited = new Uint8Array(Math.ceil(pageLimit / 8));
+    const fail = (what: string): never => {
+      throw new LmdbError("corrupt", file, what);
+    };
+
+    let window = new Uint8Array(0);
+    let windowFirst = 0; // first page number in the window
+    let windowPages = 0;
+
+    /** A view of `n` consecutive pages starting at `pgno`, bounds-checked. */
+    const pages = (pgno: number, n: number, from: string): Uint8Array => {
+      if (!(pgno >= 2 && n >= 1 && pgno + n <= pageLimit)) {
+        fail(`${from} refers to page ${pgno}${n > 1 ? ` (+${n - 1})` : ""}, outside the file's pages 2..${pageLimit - 1}`);
+      }
+      if (pgno >= windowFirst && pgno + n <= windowFirst + windowPages) {
+        const start = (pgno - windowFirst) * ps;
+        return window.subarray(start, start + n * ps);
+      }
+      const bytes = n * ps;
+      if (bytes > WINDOW_BYTES / 2) {
+        const own = new Uint8Array(bytes);
+        if (readAt(fd, own, pgno * ps) !== bytes) fail(`short read at page ${pgno}`);
+        return own;
+      }
+      const count = Math.min(Math.max(n, WINDOW_BYTES / ps), pageLimit - pgno);
+      window = new Uint8Array(count * ps);
+      if (readAt(fd, window, pgno * ps) !== window.length) fail(`short read at page ${pgno}`);
+      windowFirst = pgno;
+      windowPages = count;
+      return window.subarray(0, n * ps);
+    };
+
+    /** Reads a branch or leaf page, checking its header; returns its key count. */
+    const treePage = (pgno: number, expectLeaf: boolean, from: string): { page: Uint8Array; count: number } => {
+      const page = pages(pgno, 1, from);
+      const bit = 1 << (pgno & 7);
+      if (visited[pgno >>> 3]! & bit) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
+      visited[pgno >>> 3]! |= bit;
+      const flags = readU16(page, 10);
+      if (readU64(page, 0) !== pgno) fail(`page ${pgno} carries page number ${readU64(page, 0)} in its header`);
+      if (flags & P_LEAF2) {
+        throw new LmdbError("unsupported-feature", file, `page ${pgno} is a LEAF2 page (DUPFIXED data), not supported`);
+      }
+      const kind = flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META);
+      if (kind !== (expectLeaf ? P_LEAF : P_BRANCH)) {
+        fail(`page ${pgno} has flags 0x${flags.toString(16)}; expected a ${expectLeaf ? "leaf" : "branch"} page at this depth`);
+      }
+      const lower = readU16(page, 12);
+      const upper = readU16(page, 14);
+      if (lower < PAGE_HEADER_SIZE || lower > upper || upper > ps || (lower - PAGE_HEADER_SIZE) % 2 !== 0) {
+        fail(`page ${pgno} has inconsistent free-space bounds ${lower}..${upper}`);
+      }
+      const count = (lower - PAGE_HEADER_SIZE) >>> 1;
+      if (count === 0) fail(`page ${pgno} has no entries`);
+      return { page, count };
+    };
+
+    const stack: Frame[] = [];
+    let yielded = 0;
+    let current = treePage(stat.rootPage, stat.depth === 1, "meta page");
+    let currentPgno = stat.rootPage;
+
+    for (;;) {
+      // Descend from `current` to the leftmost unvisited leaf.
+      while (stack.length + 1 < stat.depth) {
+        const frame: Frame = { page: current.page, pgno: currentPgno, next: 0, count: current.count };
+        stack.push(frame);
+        const child = branchChild(frame, 0, ps, fail);
+        frame.next = 1;
+        current = treePage(child, stack.length + 1 === stat.depth, `branch page ${frame.pgno}`);
+        currentPgno = child;
+      }
+      // Leaf: yield its records.
+      const leaf = current.page;
+      for (let i = 0; i < current.count; i++) {
+        const at = readU16(leaf, PAGE_HEADER_SIZE + 2 * i);
+        if (at < PAGE_HEADER_SIZE + 2 * current.count || at + NODE_HEADER_SIZE > ps) {
+          fail(`leaf page ${currentPgno} node ${i} at offset ${at} is outside the page`);
+        }
+        const dataSize = readU16(leaf, at) + readU16(leaf, at + 2) * 0x10000;
+        const nodeFlags = readU16(leaf, at + 4);
+        const keySize = readU16(leaf, at + 6);
+        const keyStart = at + NODE_HEADER_SIZE;
+        const dataStart = keyStart + keySize;
+        if (nodeFlags & (F_SUBDATA | F_DUPDATA)) {
+          throw new LmdbError(
+            "unsupported-feature",
+            file,
+            nodeFlags & F_SUBDATA
+              ? "the main database holds named sub-databases; Caffe datasets use the main database only"
+              : "the database holds duplicate keys (DUPSORT); not supported",
+          );
+        }
+        let value: Uint8Array;
+        if (nodeFlags & F_BIGDATA) {
+          if (dataStart + 8 > ps) fail(`leaf page ${currentPgno} node ${i} overflows its page`);
+          const ovPgno = readU64(leaf, dataStart);
+          const needed = overflowPageCount(dataSize, ps);
+          const head = pages(ovPgno, 1, `leaf page ${currentPgno}`);
+          if ((readU16(head, 10) & P_OVERFLOW) === 0) fail(`page ${ovPgno} should be an overflow page`);
+          const runPages = readU32(head, 12);
+          if (runPages < needed) fail(`overflow page ${ovPgno} holds ${runPages} pages, value needs ${needed}`);
+          value = pages(ovPgno, needed, `leaf page ${currentPgno}`).subarray(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + dataSize);
+        } else {
+          if (dataStart + dataSize > ps) fail(`leaf page ${currentPgno} node ${i} overflows its page`);
+          value = leaf.subarray(dataStart, dataStart + dataSize);
+        }
+        yielded++;
+        yield { key: leaf.subarray(keyStart, keyStart + keySize), value };
+      }
+      // Climb to the next unvisited child.
+      let frame = stack[stack.length - 1];
+      while (frame && frame.next >= frame.count) {
+        stack.pop();
+        frame = stack[stack.length - 1];
+      }
+      if (!frame) break;
+      const child = branchChild(frame, frame.next, ps, fail);
+      frame.next++;
+      current = treePage(child, stack.length + 1 === stat.depth, `branch page ${frame.pgno}`);
+      currentPgno = child;
+    }
+    if (yielded !== stat.entries) fail(`meta page says ${stat.entries} records but the tree holds ${yielded}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function branchChild(frame: Frame, i: number, ps: number, fail: (what: string) => never): number {
+  const at = readU16(frame.page, PAGE_HEADER_SIZE + 2 * i);
+  if (at < PAGE_HEADER_SIZE + 2 * frame.count || at + NODE_HEADER_SIZE > ps) {
+    fail(`branch page ${frame.pgno} node ${i} at offset ${at} is outside the page`);
+  }
+  const p = frame.page;
+  return readU16(p, at) + readU16(p, at + 2) * 0x10000 + readU16(p, at + 4) * 0x100000000;
+}
