@@ -8,6 +8,7 @@
  */
 import type { Blob, BlobCount, LayerContext, LayerDefinition, LayerInstance, LayerParameter } from "./types.js";
 import type { PlainMessage, PlainValue } from "../schema/types.js";
+import { makeBlob } from "./blob.js";
 
 /** A net that Caffe would refuse to build; the message names the layer or blob at fault. */
 export class NetError extends Error {
@@ -192,15 +193,6 @@ function checkCount(param: LayerParameter, what: "bottom" | "top", n: number, ru
   if (rule.max !== undefined && n > rule.max) fail(`at most ${rule.max}`);
 }
 
-function emptyBlob(): Blob {
-  return { shape: [], data: new Float32Array(0), diff: new Float32Array(0) };
-}
-
-function blobWithShape(shape: number[]): Blob {
-  const count = shape.reduce((a, b) => a * b, 1);
-  return { shape: [...shape], data: new Float32Array(count), diff: new Float32Array(count) };
-}
-
 function inputShapes(netParam: PlainMessage, inputs: string[]): number[][] {
   const dims = numbers(netParam, "input_dim");
   const shapes = asArray(netParam.input_shape) as PlainMessage[];
@@ -251,7 +243,7 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
   const shapes = inputNames.length > 0 ? inputShapes(netParam, inputNames) : [];
   inputNames.forEach((name, i) => {
     if (blobByName.has(name)) throw new NetError(`input "${name}" is declared twice`);
-    const blob = blobWithShape(shapes[i]!);
+    const blob = makeBlob(shapes[i]!);
     blobIndex.set(name, blobs.length);
     blobs.push({ name, blob });
     blobByName.set(name, blob);
@@ -301,7 +293,7 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
       } else if (blobIndex.has(blobName)) {
         throw new NetError(`${layerLabel(param)}: top "${blobName}" is already produced by an earlier layer (only in-place reuse as the same-index bottom is allowed)`);
       } else {
-        const blob = emptyBlob();
+        const blob = makeBlob([0]);
         blobIndex.set(blobName, blobs.length);
         topIndices.push(blobs.length);
         blobs.push({ name: blobName, blob });
