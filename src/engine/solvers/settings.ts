@@ -36,6 +36,16 @@ const TYPE_NAMES: Record<string, SolverType> = {
   sgd: "SGD", nesterov: "Nesterov", adagrad: "AdaGrad", rmsprop: "RMSProp", adadelta: "AdaDelta", adam: "Adam",
 };
 
+/** A float32 setting as the user wrote it: the shortest decimal that rounds to the same float32. */
+export function floatText(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  for (let digits = 1; digits <= 9; digits++) {
+    const text = x.toPrecision(digits);
+    if (Math.fround(Number(text)) === x) return String(Number(text));
+  }
+  return String(x);
+}
+
 function num(message: PlainMessage, field: string, fallback: number): number {
   const v = message[field];
   if (v === undefined) return fallback;
@@ -86,15 +96,15 @@ function checkSettings(s: SolverSettings): void {
   if (!known.includes(s.lrPolicy)) {
     throw new SolverError(s.lrPolicy === "" ? "lr_policy is not set (expected one of " + known.join(", ") + ")" : `unknown lr_policy "${s.lrPolicy}" (expected one of ${known.join(", ")})`);
   }
-  if (!Number.isFinite(s.baseLr)) throw new SolverError(`base_lr must be a finite number (got ${s.baseLr})`);
-  if (POLICIES_NEEDING_GAMMA.has(s.lrPolicy) && !(s.gamma >= 0)) throw new SolverError(`lr_policy "${s.lrPolicy}" needs gamma >= 0 (got gamma: ${s.gamma})`);
+  if (!Number.isFinite(s.baseLr)) throw new SolverError(`base_lr must be a finite number (got ${floatText(s.baseLr)})`);
+  if (POLICIES_NEEDING_GAMMA.has(s.lrPolicy) && !(s.gamma >= 0)) throw new SolverError(`lr_policy "${s.lrPolicy}" needs gamma >= 0 (got gamma: ${floatText(s.gamma)})`);
   if ((s.lrPolicy === "step" || s.lrPolicy === "sigmoid") && !(s.stepsize > 0)) {
-    throw new SolverError(`lr_policy "${s.lrPolicy}" needs stepsize > 0 (got stepsize: ${s.stepsize})`);
+    throw new SolverError(`lr_policy "${s.lrPolicy}" needs stepsize > 0 (got stepsize: ${floatText(s.stepsize)})`);
   }
-  if (s.lrPolicy === "poly" && !(s.maxIter > 0)) throw new SolverError(`lr_policy "poly" needs max_iter > 0 (got max_iter: ${s.maxIter})`);
-  if (!Number.isInteger(s.iterSize) || s.iterSize < 1) throw new SolverError(`iter_size must be a positive integer (got iter_size: ${s.iterSize})`);
+  if (s.lrPolicy === "poly" && !(s.maxIter > 0)) throw new SolverError(`lr_policy "poly" needs max_iter > 0 (got max_iter: ${floatText(s.maxIter)})`);
+  if (!Number.isInteger(s.iterSize) || s.iterSize < 1) throw new SolverError(`iter_size must be a positive integer (got iter_size: ${floatText(s.iterSize)})`);
   if ((s.type === "AdaGrad" || s.type === "RMSProp") && s.momentum !== 0) {
-    throw new SolverError(`momentum cannot be used with ${s.type} (got momentum: ${s.momentum}; remove it)`);
+    throw new SolverError(`momentum cannot be used with ${s.type} (got momentum: ${floatText(s.momentum)}; remove it)`);
   }
-  if (s.type === "RMSProp" && !(s.rmsDecay >= 0 && s.rmsDecay <= 1)) throw new SolverError(`rms_decay must lie in [0, 1] (got rms_decay: ${s.rmsDecay})`);
+  if (s.type === "RMSProp" && !(s.rmsDecay >= 0 && s.rmsDecay <= 1)) throw new SolverError(`rms_decay must lie in [0, 1] (got rms_decay: ${floatText(s.rmsDecay)})`);
 }
