@@ -1,0 +1,167 @@
+/**
+ * Minimal typed views of the report sections that other stages fill
+ * (`datasets`, `probe`, `log`; typed `unknown` in the contract). Each reader
+ * takes whatever is there and keeps only fields of the expected type, so a
+ * reporter never throws on a section it does not fully understand.
+ */
+
+/** A loss series: numbers, with null where a value was NaN or infinite. */
+export type LossSeries = (number | null)[];
+
+export interface DatasetView {
+  /** Where the data comes from (path, or path plus backend). */
+  source: string;
+  backend?: string;
+  phase?: string;
+  count?: number;
+  /** Shape of one item, e.g. [3, 32, 32]. */
+  shape?: number[];
+  /** What is known about the labels, already phrased ("0–9, 10 distinct"). */
+  labels?: string;
+}
+
+export interface FirstNonFiniteView {
+  iteration?: number;
+  layer?: string;
+  blob?: string;
+  pass?: string;
+}
+
+export interface FixRunView {
+  fix: string;
+  verdict: string;
+  losses: LossSeries;
+}
+
+export interface ProbeView {
+  verdict: string;
+  losses: LossSeries;
+  firstNonFinite?: FirstNonFiniteView;
+  fixRuns: FixRunView[];
+}
+
+export interface LogVerdictView {
+  verdict: string;
+  iteration?: number;
+  message?: string;
+  /** Evidence as shown: either quoted log lines or "line N" references. */
+  evidence: string[];
+}
+
+export interface LogView {
+  file?: string;
+  verdicts: LogVerdictView[];
+  loss: LossSeries;
+}
+
+type Bag = Record<string, unknown>;
+
+function isBag(v: unknown): v is Bag {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+function lossSeries(v: unknown): LossSeries {
+  if (!Array.isArray(v)) return [];
+  return v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : null));
+}
+
+function labelsText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) {
+    const values = v.filter((x): x is number => typeof x === "number");
+    if (values.length === 0) return undefined;
+    const distinct = new Set(values).size;
+    return `${Math.min(...values)}–${Math.max(...values)}, ${distinct} distinct`;
+  }
+  if (isBag(v)) {
+    const min = num(v.min);
+    const max = num(v.max);
+    const distinct = num(v.distinct) ?? num(v.count);
+    const parts: string[] = [];
+    if (min !== undefined && max !== undefined) parts.push(`${min}–${max}`);
+    if (distinct !== undefined) parts.push(`${distinct} distinct`);
+    return parts.length > 0 ? parts.join(", ") : undefined;
+  }
+  return undefined;
+}
+
+/** Reads one dataset entry; undefined when it names no source. */
+export function readDataset(v: unknown): DatasetView | undefined {
+  if (!isBag(v)) return undefined;
+  const source = str(v.source) ?? str(v.path) ?? str(v.file);
+  if (source === undefined) return undefined;
+  const shape = Array.isArray(v.shape) && v.shape.every((d) => typeof d === "number") ? (v.shape as number[]) : undefined;
+  return {
+    source,
+    backend: str(v.backend),
+    phase: str(v.phase),
+    count: num(v.count),
+    shape,
+    labels: labelsText(v.labels),
+  };
+}
+
+/** Reads the datasets section: the entries that name a source. */
+export function readDatasets(v: unknown): DatasetView[] {
+  if (!Array.isArray(v)) return [];
+  return v.map(readDataset).filter((d): d is DatasetView => d !== undefined);
+}
+
+/** Reads the probe section; undefined when it has no verdict. */
+export function readProbe(v: unknown): ProbeView | undefined {
+  if (!isBag(v)) return undefined;
+  const verdict = str(v.verdict);
+  if (verdict === undefined) return undefined;
+  const fnf = isBag(v.firstNonFinite)
+    ? {
+        iteration: num(v.firstNonFinite.iteration),
+        layer: str(v.firstNonFinite.layer),
+        blob: str(v.firstNonFinite.blob),
+        pass: str(v.firstNonFinite.pass),
+      }
+    : undefined;
+  const fixRuns: FixRunView[] = [];
+  if (Array.isArray(v.fixRuns)) {
+    for (const run of v.fixRuns) {
+      if (!isBag(run)) continue;
+      const fix = str(run.fix) ?? (isBag(run.fix) ? str(run.fix.description) : undefined);
+      const runVerdict = str(run.verdict);
+      if (fix === undefined || runVerdict === undefined) continue;
+      fixRuns.push({ fix, verdict: runVerdict, losses: lossSeries(run.losses) });
+    }
+  }
+  return { verdict, losses: lossSeries(v.losses), firstNonFinite: fnf, fixRuns };
+}
+
+/** Reads the log section; undefined when it is not an object. */
+export function readLog(v: unknown): LogView | undefined {
+  if (!isBag(v)) return undefined;
+  const verdicts: LogVerdictView[] = [];
+  if (Array.isArray(v.verdicts)) {
+    for (const item of v.verdicts) {
+      if (!isBag(item)) continue;
+      const verdict = str(item.verdict);
+      if (verdict === undefined) continue;
+      const evidence: string[] = [];
+      if (Array.isArray(item.evidenceLines)) {
+        for (const e of item.evidenceLines) {
+          if (typeof e === "string") evidence.push(e);
+          else if (typeof e === "number") evidence.push(`line ${e}`);
+          else if (isBag(e) && typeof e.line === "number")
+            evidence.push(typeof e.text === "string" ? `${e.line}: ${e.text}` : `line ${e.line}`);
+        }
+      }
+      verdicts.push({ verdict, iteration: num(item.iteration), message: str(item.message), evidence });
+    }
+  }
+  const loss = isBag(v.series) ? lossSeries(v.series.loss) : [];
+  return { file: str(v.file), verdicts, loss };
+}
