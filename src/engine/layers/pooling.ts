@@ -1,0 +1,164 @@
+/**
+ * Pooling (MAX, AVE; 2-D; global_pooling; round_mode CEIL (default) or FLOOR).
+ * Output size: ceil((H + 2p - k) / s) + 1 (FLOOR: floor), then, when padded,
+ * one fewer if the last window would start at or beyond H + p (Caffe's clip).
+ * Window of output (py, px): rows [py*s - p, py*s - p + k).
+ *   MAX: y = max over the window clipped to the image; dx[argmax] += dy.
+ *        An optional second top holds the argmax index (as Caffe's mask).
+ *   AVE: y = Σ(window clipped to the image) / |window clipped to [-p, H + p)|,
+ *        so padding counts in the divisor except past the pad boundary;
+ *        dx += dy / divisor over the clipped window.
+ */
+import type { LayerDefinition } from "../types.js";
+import { countOf, reshapeBlob } from "../blob.js";
+import { bool, check, has, num, str, sub, wants } from "./params.js";
+
+/** Pooling geometry of one plane. */
+export interface PoolGeometry {
+  height: number; width: number;
+  kernelH: number; kernelW: number;
+  padH: number; padW: number;
+  strideH: number; strideW: number;
+  outH: number; outW: number;
+}
+
+/** Caffe's pooled size along one axis. */
+export function pooledSize(size: number, kernel: number, pad: number, stride: number, ceilMode: boolean): number {
+  const span = (size + 2 * pad - kernel) / stride;
+  let out = (ceilMode ? Math.ceil(span) : Math.floor(span)) + 1;
+  if (pad > 0 && (out - 1) * stride >= size + pad) out--;
+  return out;
+}
+
+/** Average pooling of `planes` planes from x[xOff..] into y[yOff..], Caffe's divisor rule. */
+export function avePoolForward(g: PoolGeometry, planes: number, x: Float32Array, xOff: number, y: Float32Array, yOff: number): void {
+  const { height: H, width: W } = g;
+  for (let c = 0; c < planes; c++) {
+    const xp = xOff + c * H * W, yp = yOff + c * g.outH * g.outW;
+    for (let py = 0; py < g.outH; py++) {
+      let h0 = py * g.strideH - g.padH;
+      let h1 = Math.min(h0 + g.kernelH, H + g.padH);
+      const rows = h1 - h0;
+      h0 = Math.max(h0, 0); h1 = Math.min(h1, H);
+      for (let px = 0; px < g.outW; px++) {
+        let w0 = px * g.strideW - g.padW;
+        let w1 = Math.min(w0 + g.kernelW, W + g.padW);
+        const size = rows * (w1 - w0);
+        w0 = Math.max(w0, 0); w1 = Math.min(w1, W);
+        let s = 0;
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += x[xp + h * W + w]!;
+        y[yp + py * g.outW + px] = s / size;
+      }
+    }
+  }
+}
+
+/** Adjoint of avePoolForward: dx[xOff..] += spread of dy[yOff..] (dx is not cleared). */
+export function avePoolBackward(g: PoolGeometry, planes: number, dy: Float32Array, yOff: number, dx: Float32Array, xOff: number): void {
+  const { height: H, width: W } = g;
+  for (let c = 0; c < planes; c++) {
+    const xp = xOff + c * H * W, yp = yOff + c * g.outH * g.outW;
+    for (let py = 0; py < g.outH; py++) {
+      let h0 = py * g.strideH - g.padH;
+      let h1 = Math.min(h0 + g.kernelH, H + g.padH);
+      const rows = h1 - h0;
+      h0 = Math.max(h0, 0); h1 = Math.min(h1, H);
+      for (let px = 0; px < g.outW; px++) {
+        let w0 = px * g.strideW - g.padW;
+        let w1 = Math.min(w0 + g.kernelW, W + g.padW);
+        const share = dy[yp + py * g.outW + px]! / (rows * (w1 - w0));
+        w0 = Math.max(w0, 0); w1 = Math.min(w1, W);
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dx[xp + h * W + w] += share;
+      }
+    }
+  }
+}
+
+export const poolingLayer: LayerDefinition = {
+  type: "Pooling",
+  bottoms: { exact: 1 },
+  tops: { min: 1, max: 2 },
+  create(param, bottom) {
+    const pp = sub(param, "pooling_param");
+    const method = str(pp, "pool", "MAX");
+    check(param, method === "MAX" || method === "AVE", `pool: ${method} is not supported (MAX and AVE are)`);
+    const global = bool(pp, "global_pooling", false);
+    const ceilMode = str(pp, "round_mode", "CEIL") !== "FLOOR";
+    check(param, bottom[0]!.shape.length === 4, `needs a 4-d bottom (got ${bottom[0]!.shape.length} axes)`);
+    const hw = (name: string, fallback: number): [number, number] => {
+      if (has(pp, `${name}_h`) || has(pp, `${name}_w`)) return [num(pp, `${name}_h`, fallback), num(pp, `${name}_w`, fallback)];
+      const v = num(pp, name === "kernel" ? "kernel_size" : name, fallback);
+      return [v, v];
+    };
+    let [kernelH, kernelW] = hw("kernel", 0);
+    const [padH, padW] = hw("pad", 0);
+    const [strideH, strideW] = hw("stride", 1);
+    if (global) {
+      check(param, padH === 0 && padW === 0 && strideH === 1 && strideW === 1, "global_pooling requires pad 0 and stride 1");
+    } else {
+      check(param, kernelH > 0 && kernelW > 0, "kernel_size (or kernel_h and kernel_w) must be positive");
+      check(param, padH < kernelH && padW < kernelW, "pad must be smaller than the kernel");
+    }
+    check(param, strideH > 0 && strideW > 0, "stride must be positive");
+    const g: PoolGeometry = { height: 0, width: 0, kernelH, kernelW, padH, padW, strideH, strideW, outH: 0, outW: 0 };
+    let planes = 0;
+    let argmax = new Int32Array(0);
+    return {
+      params: [],
+      reshape(bot, top) {
+        const [n, c, h, w] = bot[0]!.shape as [number, number, number, number];
+        if (global) { kernelH = h; kernelW = w; g.kernelH = h; g.kernelW = w; }
+        g.height = h; g.width = w;
+        g.outH = pooledSize(h, kernelH, padH, strideH, ceilMode);
+        g.outW = pooledSize(w, kernelW, padW, strideW, ceilMode);
+        check(param, g.outH > 0 && g.outW > 0, `output would be ${g.outH} x ${g.outW} for a ${h} x ${w} input`);
+        planes = n * c;
+        reshapeBlob(top[0]!, [n, c, g.outH, g.outW]);
+        if (top[1]) {
+          check(param, method === "MAX", "a second top (the argmax mask) needs pool: MAX");
+          reshapeBlob(top[1], [n, c, g.outH, g.outW]);
+        }
+        if (argmax.length !== countOf(top[0]!.shape)) argmax = new Int32Array(countOf(top[0]!.shape));
+      },
+      forward(bot, top) {
+        const x = bot[0]!.data, y = top[0]!.data;
+        if (method === "AVE") { avePoolForward(g, planes, x, 0, y, 0); return; }
+        const { height: H, width: W } = g;
+        for (let c = 0; c < planes; c++) {
+          const xp = c * H * W, yp = c * g.outH * g.outW;
+          for (let py = 0; py < g.outH; py++) {
+            const hs = py * strideH - padH;
+            const h0 = Math.max(hs, 0), h1 = Math.min(hs + kernelH, H);
+            for (let px = 0; px < g.outW; px++) {
+              const ws = px * strideW - padW;
+              const w0 = Math.max(ws, 0), w1 = Math.min(ws + kernelW, W);
+              let best = -3.4028234663852886e38, at = -1;
+              for (let hh = h0; hh < h1; hh++) {
+                for (let ww = w0; ww < w1; ww++) {
+                  const v = x[xp + hh * W + ww]!;
+                  if (v > best) { best = v; at = hh * W + ww; }
+                }
+              }
+              y[yp + py * g.outW + px] = best;
+              argmax[yp + py * g.outW + px] = at;
+            }
+          }
+        }
+        if (top[1]) for (let i = 0; i < argmax.length; i++) top[1].data[i] = argmax[i]!;
+      },
+      backward(top, propagateDown, bot) {
+        if (!wants(propagateDown, 0)) return;
+        const dx = bot[0]!.diff, dy = top[0]!.diff;
+        dx.fill(0);
+        if (method === "AVE") { avePoolBackward(g, planes, dy, 0, dx, 0); return; }
+        const planeIn = g.height * g.width, planeOut = g.outH * g.outW;
+        for (let c = 0; c < planes; c++) {
+          for (let i = 0; i < planeOut; i++) {
+            const at = argmax[c * planeOut + i]!;
+            if (at >= 0) dx[c * planeIn + at] += dy[c * planeOut + i]!;
+          }
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { pooledSize, poolingLayer } from "../../../src/engine/layers/pooling.js";
+import { seededRandom } from "../../../src/engine/rng.js";
+import { blobOf, checkGradients, distinctBlob, randomBlob, replayableContext, runForward } from "../gradient-check.js";
+
+const ctx = () => replayableContext("TRAIN", 1);
+const pool = (pp: object) => ({ name: "pool", type: "Pooling", pooling_param: pp });
+
+describe("Pooling shapes", () => {
+  it("rounds up by default: 32 -> 16 with kernel 3 stride 2", () => {
+    expect(pooledSize(32, 3, 0, 2, true)).toBe(16);
+    const { tops } = runForward(poolingLayer, pool({ pool: "MAX", kernel_size: 3, stride: 2 }), [randomBlob([1, 2, 32, 32], seededRandom(1))], ctx());
+    expect(tops[0]!.shape).toEqual([1, 2, 16, 16]);
+  });
+
+  it("clips a last window that would start in the padding: 29 -> 15 with kernel 2 stride 2 pad 1", () => {
+    // ceil((29 + 2 - 2) / 2) + 1 = 16, but window 15 would start at 30 - 1 = 29 >= 29: dropped.
+    expect(pooledSize(29, 2, 1, 2, true)).toBe(15);
+    const { tops } = runForward(poolingLayer, pool({ kernel_size: 2, stride: 2, pad: 1 }), [randomBlob([1, 1, 29, 29], seededRandom(1))], ctx());
+    expect(tops[0]!.shape).toEqual([1, 1, 15, 15]);
+  });
+
+  it("rounds down with round_mode FLOOR: 16 -> 7 with kernel 3 stride 2", () => {
+    expect(pooledSize(16, 3, 0, 2, true)).toBe(8);
+    const { tops } = runForward(poolingLayer, pool({ kernel_size: 3, stride: 2, round_mode: "FLOOR" }), [randomBlob([1, 1, 16, 16], seededRandom(1))], ctx());
+    expect(tops[0]!.shape).toEqual([1, 1, 7, 7]);
+  });
+
+  it("pools the whole plane with global_pooling", () => {
+    const x = blobOf([1, 2, 2, 2], [1, 2, 3, 4, -1, -2, -3, -4]);
+    const ave = runForward(poolingLayer, pool({ pool: "AVE", global_pooling: true }), [x], ctx());
+    expect(ave.tops[0]!.shape).toEqual([1, 2, 1, 1]);
+    expect([...ave.tops[0]!.data]).toEqual([2.5, -2.5]);
+    const max = runForward(poolingLayer, pool({ global_pooling: true }), [x], ctx());
+    expect([...max.tops[0]!.data]).toEqual([4, -1]);
+  });
+
+  it("rejects STOCHASTIC and pad >= kernel", () => {
+    expect(() => runForward(poolingLayer, pool({ pool: "STOCHASTIC", kernel_size: 2 }), [randomBlob([1, 1, 4, 4], seededRandom(1))], ctx())).toThrow(/STOCHASTIC/);
+    expect(() => runForward(poolingLayer, pool({ kernel_size: 2, pad: 2 }), [randomBlob([1, 1, 4, 4], seededRandom(1))], ctx())).toThrow(/pad/);
+  });
+});
+
+describe("Pooling values", () => {
+  const x4 = blobOf([1, 1, 4, 4], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+
+  it("MAX with kernel 3 stride 2 over a 4x4 ramp (last window clipped to the image)", () => {
+    const { tops } = runForward(poolingLayer, pool({ kernel_size: 3, stride: 2 }), [x4], ctx(), 2);
+    expect([...tops[0]!.data]).toEqual([11, 12, 15, 16]);
+    expect([...tops[1]!.data]).toEqual([10, 11, 14, 15]); // argmax indexes
+  });
+
+  it("AVE divides clipped windows by their clipped size when there is no padding", () => {
+    const { tops } = runForward(poolingLayer, pool({ pool: "AVE", kernel_size: 3, stride: 2 }), [x4], ctx());
+    // windows: rows/cols {0,1,2} and {2,3}: sizes 9, 6, 6, 4.
+    expect([...tops[0]!.data]).toEqual([54 / 9, (3 + 4 + 7 + 8 + 11 + 12) / 6, (9 + 10 + 11 + 13 + 14 + 15) / 6, (11 + 12 + 15 + 16) / 4]);
+  });
+
+  it("AVE counts padding in the divisor", () => {
+    const x = blobOf([1, 1, 2, 2], [1, 2, 3, 4]);
+    const { tops } = runForward(poolingLayer, pool({ pool: "AVE", kernel_size: 2, stride: 1, pad: 1 }), [x], ctx());
+    expect(tops[0]!.shape).toEqual([1, 1, 3, 3]);
+    expect([...tops[0]!.data]).toEqual([0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1]);
+  });
+
+  it("AVE stops counting at the pad boundary (kernel 3 stride 2 pad 1 on 4x4)", () => {
+    // out = ceil((4 + 2 - 3) / 2) + 1 = 3; window 2 covers rows [3, 6) clipped to [3, 5): 2 rows incl. 1 pad.
+    const { tops } = runForward(poolingLayer, pool({ pool: "AVE", kernel_size: 3, stride: 2, pad: 1 }), [x4], ctx());
+    expect(tops[0]!.shape).toEqual([1, 1, 3, 3]);
+    expect(tops[0]!.data[0]).toBeCloseTo((1 + 2 + 5 + 6) / 9, 6);
+    expect(tops[0]!.data[8]).toBeCloseTo(16 / 4, 6);
+    expect(tops[0]!.data[2]).toBeCloseTo((4 + 8) / 6, 6);
+  });
+});
+
+describe("Pooling gradients", () => {
+  const cases = [
+    { pool: "MAX", kernel_size: 3, stride: 2 },
+    { pool: "MAX", kernel_size: 2, stride: 2, pad: 1 },
+    { pool: "MAX", kernel_h: 3, kernel_w: 2, stride_h: 1, stride_w: 2 },
+    { pool: "AVE", kernel_size: 3, stride: 2 },
+    { pool: "AVE", kernel_size: 3, stride: 2, pad: 1 },
+    { pool: "AVE", global_pooling: true },
+    { pool: "MAX", kernel_size: 3, stride: 2, round_mode: "FLOOR" },
+  ];
+  for (const pp of cases) {
+    it(JSON.stringify(pp), () => {
+      // Distinct values 0.05 apart: a step of 1e-2 never changes which input is the max.
+      const x = distinctBlob([2, 2, 5, 6], seededRandom(4), 0.05);
+      const r = checkGradients(poolingLayer, pool(pp), [x], 1, { step: 1e-2 });
+      expect(r.checked).toBe(x.data.length);
+      expect(r.failures).toEqual([]);
+    });
+  }
+});
