@@ -1,0 +1,18 @@
+/** Configuration: `.bnlintrc.json` loading and validation, rule levels, and inline directives. */
+
+export { CONFIG_FILE_NAME, emptyConfig, type ResolvedConfig, type RuleSetting, type RuleLevel, type ProbeSettings } from "./types.js";
+export { ConfigError } from "./errors.js";
+export { loadConfig, parseConfig, findConfigFile } from "./load.js";
+export { applySeverities, ruleOptions } from "./severities.js";
+export {
+  parseDirectives,
+  applyDirectives,
+  directiveFindings,
+  isDisabled,
+  type Directive,
+  type DirectiveKind,
+  type ParsedDirectives,
+  type MalformedDirective,
+} from "./directives.js";
+export { CONFIG_RULES, DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID } from "./builtin-rules.js";
+export { closestMatch, didYouMean, editDistance } from "./suggest.js";
