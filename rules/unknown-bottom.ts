@@ -1,0 +1,52 @@
+import { defineRule, phaseNets } from "./types.js";
+import type { RuleReport } from "./types.js";
+
+type MessageId = "unknownBottom" | "producedLater";
+
+export default defineRule<MessageId>({
+  meta: {
+    id: "unknown-bottom",
+    category: "problem",
+    description: "Read only blobs that an earlier layer or a net input produces",
+    defaultSeverity: "error",
+    fixable: false,
+    messages: {
+      unknownBottom: "Layer '{{layer}}' reads blob '{{blob}}', which no earlier layer produces in {{phase}}: Caffe stops with \"Unknown bottom blob\"",
+      producedLater: "Layer '{{layer}}' reads blob '{{blob}}' before layer '{{producer}}' produces it: Caffe builds the net in file order and stops with \"Unknown bottom blob\"",
+    },
+    docs: {
+      whatItDoes: "Reports a `bottom` that names a blob no earlier layer (or net input) produces in the phase being built, after include/exclude rules.",
+      whyIsThisBad:
+        "Caffe connects layers in file order and aborts with \"Unknown bottom blob\" when a bottom has no producer yet. A common cause is a layer kept in one phase (say TEST-only accuracy) that reads a blob produced only in the other phase, or a typo in a blob name: the error then shows only when that phase is built, possibly after hours of training when the first test runs.",
+      example: `layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }
+layer { name: "conv1" type: "Convolution" bottom: "dta" top: "conv1" convolution_param { num_output: 4 kernel_size: 3 } }
+`,
+      useInstead: `layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 4 kernel_size: 3 } }
+`,
+      exampleKind: "net",
+      options: "None.",
+      fixSafety: "No automatic fix: the intended blob cannot be known for sure.",
+      references: ["BVLC/caffe src/caffe/net.cpp, Net::AppendBottom (\"Unknown bottom blob\")", "BVLC/caffe src/caffe/util/insert_splits.cpp, InsertSplits"],
+    },
+  },
+  check(context) {
+    const reports: RuleReport<MessageId>[] = [];
+    for (const [phase, net] of phaseNets(context)) {
+      for (const problem of net.problems) {
+        if (problem.kind !== "unknown-bottom") continue;
+        const later = net.layers.find((l) => l.index > problem.layer.index && l.tops.includes(problem.blob));
+        reports.push({
+          messageId: later ? "producedLater" : "unknownBottom",
+          data: { layer: problem.layer.name, blob: problem.blob, phase, producer: later?.name ?? "" },
+          node: problem.layer.param,
+          field: "bottom",
+          fieldIndex: problem.bottomIndex,
+          layer: problem.layer.name,
+          phases: [phase],
+        });
+      }
+    }
+    return reports;
+  },
+});

@@ -1,0 +1,210 @@
+/**
+ * The lint pipeline for one input: read (load stage), parse, bind to the
+ * schema, upgrade, build the per-phase model, run the rules. A solver expands
+ * to itself plus the nets it names. Nothing here prints or exits.
+ */
+import path from "node:path";
+import { rules as allRules } from "../../rules/index.js";
+import type { Rule, RuleContext } from "../../rules/types.js";
+import { solverWeights } from "../../rules/solver-fields.js";
+import { PARSE_ERROR_RULE_ID } from "../config/builtin-rules.js";
+import type { ResolvedConfig } from "../config/types.js";
+import type { Finding } from "../findings.js";
+import { readTextFile, resolveReference, type FileSource } from "../load/files.js";
+import { buildNetModel } from "../model/build.js";
+import { str, strs, sub, subs } from "../model/access.js";
+import type { NetModel, SolverModel } from "../model/types.js";
+import { parseTextFormat, TextFormatError } from "../prototxt/index.js";
+import type { Document } from "../prototxt/ast.js";
+import { bindMessage, loadSchema, messageType, type Schema } from "../schema/index.js";
+import { spanOf as spanOfField, type PlainMessage } from "../schema/types.js";
+import { upgradeNet } from "../schema/upgrade.js";
+import { runRules } from "./run-rules.js";
+
+export interface LintOptions {
+  /** Directory relative paths are resolved against first (default: process.cwd()). */
+  cwd?: string;
+  /** Extra directory for dataset and net references (--root). */
+  root?: string;
+  /** A fork's caffe.proto that replaces bnlint's. */
+  proto?: string;
+  /** Pretrained weights given on the command line (--weights). */
+  weights?: string;
+  /** Extra NetState stages and level (--stage, --level). */
+  stages?: string[];
+  level?: number;
+  /** Configuration (rule levels and options). */
+  config?: ResolvedConfig;
+  /** Where files are read from (tests pass in-memory files). */
+  files?: FileSource;
+  /** The rules to run (default: all). */
+  rules?: readonly Rule[];
+}
+
+/** What linting one input produced: findings per file, and the parsed models for later stages. */
+export interface LintOutcome {
+  findings: Finding[];
+  /** Files that took part (the input, and for a solver the nets it names). */
+  files: string[];
+  net?: NetModel;
+  solver?: SolverModel;
+  /** Document of each file, for inline directives. */
+  documents: Map<string, Document>;
+}
+
+const schemaCache = new Map<string, Schema>();
+
+/** The schema for these options, loaded once per path. */
+export function schemaFor(options: LintOptions): Schema {
+  const key = options.proto ?? "";
+  let schema = schemaCache.get(key);
+  if (!schema) {
+    schema = loadSchema(options.proto);
+    schemaCache.set(key, schema);
+  }
+  return schema;
+}
+
+/** A finding for input that cannot be read or parsed. */
+export function parseErrorFinding(file: string, message: string, line = 1, column = 1): Finding {
+  return { ruleId: PARSE_ERROR_RULE_ID, severity: "error", message, file, line, column, phases: [] };
+}
+
+/** Solver by content: a file whose top-level fields are SolverParameter fields and none of NetParameter's. */
+export function looksLikeSolver(doc: Document, schema: Schema): boolean {
+  const netFields = new Set(Object.keys(messageType(schema, `${schema.packageName}.NetParameter`).fields));
+  const solverFields = new Set(Object.keys(messageType(schema, `${schema.packageName}.SolverParameter`).fields));
+  const names = doc.fields.map((f) => f.name);
+  if (names.some((n) => netFields.has(n) && !solverFields.has(n))) return false;
+  return names.some((n) => solverFields.has(n) && !netFields.has(n));
+}
+
+interface Parsed {
+  doc: Document;
+  message: PlainMessage;
+  findings: Finding[];
+}
+
+/** Parses and binds one text; syntax errors and schema errors become parse-error findings. */
+function parseAndBind(text: string, file: string, schema: Schema, typeName?: string): Parsed | { findings: Finding[] } {
+  let doc: Document;
+  try {
+    doc = parseTextFormat(text);
+  } catch (err) {
+    if (err instanceof TextFormatError) return { findings: [parseErrorFinding(file, err.message.replace(/^\d+:\d+: /, ""), err.line, err.column)] };
+    throw err;
+  }
+  const type = typeName ?? (looksLikeSolver(doc, schema) ? "SolverParameter" : "NetParameter");
+  const bound = bindMessage(doc, `${schema.packageName}.${type}`, schema);
+  const findings = bound.diagnostics.map((d): Finding => ({
+    ruleId: PARSE_ERROR_RULE_ID,
+    severity: d.severity === "error" ? "error" : "warning",
+    message: d.message + (d.suggestion === undefined && /unknown field|no field/i.test(d.message) ? forkHint(schema) : ""),
+    file,
+    line: d.line,
+    column: d.column,
+    ...(d.endLine !== undefined ? { endLine: d.endLine, endColumn: d.endColumn } : {}),
+    phases: [],
+  }));
+  return { doc, message: bound.message, findings };
+}
+
+function forkHint(schema: Schema): string {
+  return schema.protoPath.endsWith(path.join("src", "schema", "caffe.proto"))
+    ? " (if this file is for a Caffe fork such as SSD or SegNet, pass the fork's caffe.proto with --proto)"
+    : "";
+}
+
+function isSolverMessage(message: PlainMessage, schema: Schema, doc: Document): boolean {
+  return looksLikeSolver(doc, schema) && message !== undefined;
+}
+
+/** Lints one file (net or solver) given its text. */
+export function lintText(text: string, file: string, options: LintOptions = {}): LintOutcome {
+  const schema = schemaFor(options);
+  const parsed = parseAndBind(text, file, schema);
+  const documents = new Map<string, Document>();
+  if (!("doc" in parsed)) return { findings: parsed.findings, files: [file], documents };
+  documents.set(file, parsed.doc);
+  const findings = [...parsed.findings];
+  const lines = text.split(/\r?\n/);
+
+  if (isSolverMessage(parsed.message, schema, parsed.doc)) {
+    const solver: SolverModel = { file, solver: parsed.message };
+    const outcome: LintOutcome = { findings, files: [file], solver, documents };
+    const net = loadSolverNet(solver, options, schema, outcome);
+    const pretrainedFrom = options.weights ?? solverWeights(solver.solver)[0];
+    const context: RuleContext = { file: net?.file ?? file, solver, model: net?.model, options: {}, sourceLines: net?.lines, ...(pretrainedFrom ? { pretrainedFrom } : {}) };
+    findings.push(...runConfigured(options, context, (rule) => (rule.meta.docs.exampleKind === "solver" ? lines : net?.lines)));
+    if (net) outcome.net = net.model;
+    return outcome;
+  }
+
+  const upgraded = upgradeNet(parsed.message);
+  const model = buildNetModel(upgraded.net, file, { stages: options.stages, level: options.level, original: parsed.message });
+  const context: RuleContext = { file, model, options: {}, sourceLines: lines, ...(options.weights ? { pretrainedFrom: options.weights } : {}) };
+  findings.push(...runConfigured(options, context, () => lines));
+  return { findings, files: [file], net: model, documents };
+}
+
+/** Runs the rules with each rule's configured options; `linesFor` gives the lines of the file a rule edits. */
+function runConfigured(options: LintOptions, context: RuleContext, linesFor: (rule: Rule) => string[] | undefined): Finding[] {
+  const config = options.config;
+  const findings: Finding[] = [];
+  for (const rule of options.rules ?? allRules) {
+    const setting = config?.rules[rule.meta.id];
+    const ruleContext: RuleContext = { ...context, options: setting?.options ?? {}, sourceLines: linesFor(rule) };
+    findings.push(...runRules([rule], ruleContext, () => setting?.level ?? rule.meta.defaultSeverity));
+  }
+  return findings;
+}
+
+/** The train net a solver names: inline net_param/train_net_param, or a file (net/train_net). */
+function loadSolverNet(solver: SolverModel, options: LintOptions, schema: Schema, outcome: LintOutcome): { model: NetModel; file: string; lines?: string[] } | undefined {
+  const s = solver.solver;
+  const inline = sub(s, "train_net_param") ?? sub(s, "net_param");
+  const states = { trainState: sub(s, "train_state"), testState: subs(s, "test_state")[0], stages: options.stages, level: options.level };
+  if (inline) {
+    const upgraded = upgradeNet(inline);
+    return { model: buildNetModel(upgraded.net, solver.file, { ...states, original: inline }), file: solver.file };
+  }
+  const field = str(s, "train_net") !== undefined ? "train_net" : str(s, "net") !== undefined ? "net" : undefined;
+  if (!field) {
+    if (strs(s, "test_net").length === 0) outcome.findings.push(missingNetFinding(solver));
+    return undefined;
+  }
+  const reference = str(s, field)!;
+  const resolved = resolveReference(reference, solver.file, options);
+  if (!resolved.path) {
+    outcome.findings.push({
+      ruleId: "missing-file",
+      severity: "error",
+      message: `${field} "${reference}" was not found (looked in ${resolved.tried.join(", ")}); Caffe resolves it against the directory it is started from: use --root to name it`,
+      file: solver.file,
+      ...positionOf(s, field),
+      phases: [],
+    });
+    return undefined;
+  }
+  const text = readTextFile(resolved.path, options.files);
+  if (text === undefined) {
+    outcome.findings.push(parseErrorFinding(resolved.path, "cannot read the file"));
+    return undefined;
+  }
+  const parsed = parseAndBind(text, resolved.path, schema, "NetParameter");
+  outcome.findings.push(...parsed.findings);
+  outcome.files.push(resolved.path);
+  if (!("doc" in parsed)) return undefined;
+  outcome.documents.set(resolved.path, parsed.doc);
+  const upgraded = upgradeNet(parsed.message);
+  return { model: buildNetModel(upgraded.net, resolved.path, { ...states, original: parsed.message }), file: resolved.path, lines: text.split(/\r?\n/) };
+}
+
+function missingNetFinding(solver: SolverModel): Finding {
+  return { ruleId: "missing-file", severity: "error", message: "The solver names no net (net, train_net, net_param or train_net_param): Caffe has nothing to train", file: solver.file, line: 1, column: 1, phases: [] };
+}
+
+function positionOf(message: PlainMessage, field: string): { line: number; column: number } {
+  const span = spanOfField(message, field);
+  return span ? { line: span.start.line, column: span.start.column } : { line: 1, column: 1 };
+}
