@@ -5,7 +5,7 @@ export { seededRandom, gaussian } from "./rng.js";
 export { buildNet, insertSplits, forward, backward, clearParamDiffs, applyParamDiffs, NetError } from "./net.js";
 export type { Net, NetLayer, NamedBlob, LearnableParam, LayerHook, LayerPass, LayerPassBlobs } from "./net.js";
 export * from "./solvers/index.js";
-export { loadCaffemodel, decodeCaffemodel, WeightsError } from "./weights.js";
+export { loadCaffemodel, decodeCaffemodel, decodeBlobProto, WeightsError } from "./weights.js";
 export type { StoredBlob, StoredLayer, LoadReport } from "./weights.js";
 export { trainSteps } from "./train.js";
 export type { TrainOptions, IterationResult, LayerPassStats, BlobPassStats } from "./train.js";

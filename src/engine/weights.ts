@@ -202,6 +202,11 @@ export function decodeCaffemodel(bytes: Uint8Array): StoredLayer[] {
   return v2.length > 0 ? v2 : v1;
 }
 
+/** Decode a standalone serialized BlobProto (e.g. a mean.binaryproto file). */
+export function decodeBlobProto(bytes: Uint8Array): StoredBlob {
+  return decodeBlob(bytes, 0, bytes.length);
+}
+
 /** Caffe's LegacyShape view of a target shape: at most 4 axes, padded with leading 1s. */
 function legacyView(shape: number[]): number[] | undefined {
   if (shape.length > 4) return undefined;

@@ -1,0 +1,217 @@
+/**
+ * Conformance against real Caffe: every case of ../shared/caffe-reference is
+ * trained with the engine from the same init.caffemodel and data, and the
+ * per-iteration losses, learning rates, gradient norms, per-blob and per-param
+ * statistics (iterations 0-2), BatchNorm statistics and the first non-finite
+ * iteration are compared with reference.json. Skips when ../shared is absent.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { LayerDefinition } from "../../src/engine/types.js";
+import { runCase } from "./caffe-case.js";
+import type { ArrayStats, BlobSnapshot, CaseRun } from "./caffe-case.js";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const SHARED = path.resolve(REPO, "../shared");
+const PACK = path.join(SHARED, "caffe-reference");
+
+/**
+ * Loss tolerance (relative) by iteration. Caffe itself moves by ~1e-7 / 1e-6 /
+ * 1e-5 in iterations 0-9 / 10-29 / 30-49 when only the BLAS kernel changes
+ * (README point 2); our summation orders differ everywhere, so we allow more,
+ * growing as the trajectories drift apart.
+ */
+function lossTolerance(iter: number): number {
+  if (iter < 10) return LOSS_RTOL_EARLY;
+  if (iter < 30) return LOSS_RTOL_MIDDLE;
+  return LOSS_RTOL_LATE;
+}
+const LOSS_RTOL_EARLY = 1e-4;
+const LOSS_RTOL_MIDDLE = 1e-3;
+const LOSS_RTOL_LATE = 1e-2;
+/** Gradient L2 norm (relative), same growth as the loss. */
+const GRAD_NORM_RTOL_EARLY = 1e-4;
+/** Statistics of blobs and params in iterations 0-2: mean |x| relative; sum and probes relative to max |x|. */
+const STAT_RTOL = 1e-4;
+const SUM_RTOL_OF_ABS = 1e-4;
+const PROBE_RTOL_OF_MAX = 1e-3;
+/** data_sum: float32 pixels summed in float64; only the transform's rounding can differ. */
+const DATA_SUM_RTOL = 1e-6;
+/** The chaotic cases (huge gradients before the blow-up) compare losses only over their first iterations. */
+const CHAOTIC_LOSS_ITERATIONS = 2;
+
+interface RefStats {
+  mean_abs: number | string;
+  sum: number | string;
+  max_abs: number | string;
+  nan: number;
+  inf: number;
+  probe: (number | string)[];
+}
+interface RefBlob {
+  shape: number[];
+  data: RefStats;
+  diff: RefStats;
+}
+interface Reference {
+  case: string;
+  max_iter: number;
+  iter_size: number;
+  layers: { name: string; type: string; bottoms: string[]; tops: string[]; param_shapes: number[][] }[];
+  blobs: { name: string; shape: number[] }[];
+  outputs: { blob: string; loss_weight: number }[];
+  iterations: {
+    iter: number;
+    loss: number | string;
+    lr: number;
+    grad_l2_norm: number | string;
+    label_sum: number;
+    data_sum: number | string;
+    adam_correction?: number;
+    clip?: { threshold: number; applied: boolean; scale_factor: number };
+  }[];
+  detail: Record<string, { blobs: Record<string, RefBlob>; params_before_update: Record<string, RefBlob[]>; params_after_update: Record<string, RefBlob[]> }>;
+  bn_blobs?: Record<string, Record<string, { mean: number[]; variance: number[]; factor: number[] }>>;
+  expected_verdict: { verdict: string; first_nonfinite_loss_iter?: number; first_blob_forward_order_data_or_diff?: string; first_blob_nonfinite_data?: string };
+}
+
+function num(x: number | string): number {
+  if (typeof x === "number") return x;
+  return x === "nan" ? NaN : x === "inf" ? Infinity : x === "-inf" ? -Infinity : Number(x);
+}
+
+function close(a: number, b: number, tol: number, scale = Math.abs(b)): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
+  return Math.abs(a - b) <= tol * scale + 1e-30;
+}
+
+/** Differences between our statistics and Caffe's, as readable lines. */
+function compareStats(label: string, ours: ArrayStats, ref: RefStats, count: number, out: string[]): void {
+  const maxAbs = num(ref.max_abs);
+  const meanAbs = num(ref.mean_abs);
+  if (ours.nan !== ref.nan || ours.inf !== ref.inf) out.push(`${label}: nan/inf ${ours.nan}/${ours.inf} vs Caffe ${ref.nan}/${ref.inf}`);
+  if (!close(ours.mean_abs, meanAbs, STAT_RTOL)) out.push(`${label}: mean_abs ${ours.mean_abs} vs Caffe ${meanAbs}`);
+  if (!close(ours.sum, num(ref.sum), SUM_RTOL_OF_ABS, meanAbs * count)) out.push(`${label}: sum ${ours.sum} vs Caffe ${num(ref.sum)}`);
+  if (!close(ours.max_abs, maxAbs, STAT_RTOL)) out.push(`${label}: max_abs ${ours.max_abs} vs Caffe ${maxAbs}`);
+  ref.probe.forEach((p, k) => {
+    if (!close(ours.probe[k] ?? NaN, num(p), PROBE_RTOL_OF_MAX, maxAbs)) out.push(`${label}: probe[${k}] ${ours.probe[k]} vs Caffe ${num(p)}`);
+  });
+}
+
+function compareBlob(label: string, ours: BlobSnapshot | undefined, ref: RefBlob, out: string[]): void {
+  if (!ours) {
+    out.push(`${label}: missing in the engine's net`);
+    return;
+  }
+  if (ours.shape.join("x") !== ref.shape.join("x")) {
+    out.push(`${label}: shape [${ours.shape}] vs Caffe [${ref.shape}]`);
+    return;
+  }
+  const count = ref.shape.reduce((a, b) => a * b, 1);
+  compareStats(`${label} data`, ours.data, ref.data, count, out);
+  compareStats(`${label} diff`, ours.diff, ref.diff, count, out);
+}
+
+function compareDetails(run: CaseRun, ref: Reference, detailIters: number[]): string[] {
+  const out: string[] = [];
+  for (const i of detailIters) {
+    const ours = run.details.get(i)!;
+    const expected = ref.detail[String(i)]!;
+    for (const [name, blob] of Object.entries(expected.blobs)) compareBlob(`it${i} blob ${name}`, ours.blobs[name], blob, out);
+    for (const [phase, refParams, ourParams] of [["before", expected.params_before_update, ours.paramsBefore], ["after", expected.params_after_update, ours.paramsAfter]] as const) {
+      for (const [layer, blobs] of Object.entries(refParams)) {
+        blobs.forEach((blob, j) => compareBlob(`it${i} ${phase}-update ${layer}[${j}]`, ourParams[layer]?.[j], blob, out));
+      }
+    }
+    const refBn = ref.bn_blobs?.[String(i)];
+    for (const [layer, stats] of Object.entries(refBn ?? {})) {
+      for (const field of ["mean", "variance", "factor"] as const) {
+        const got = ours.bn[layer]?.[field] ?? [];
+        stats[field].forEach((v, k) => {
+          if (!close(got[k] ?? NaN, v, STAT_RTOL, Math.max(...stats[field].map(Math.abs)))) out.push(`it${i} bn ${layer}.${field}[${k}] ${got[k]} vs Caffe ${v}`);
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function loadRegistry(): Promise<Record<string, LayerDefinition> | undefined> {
+  return import("../../src/engine/layers/index.js").then((m: { layerRegistry?: Record<string, LayerDefinition> }) => m.layerRegistry).catch(() => undefined);
+}
+
+const CASES: string[] = fs.existsSync(PACK)
+  ? (JSON.parse(fs.readFileSync(path.join(PACK, "cases.json"), "utf8")) as { case: string }[]).map((c) => c.case)
+  : [];
+const CHAOTIC = new Set(["unscaled_input_highlr", "bn_global_stats_train"]);
+/**
+ * Iterations compared per case where fewer than the reference's max_iter: the
+ * engine's convolutions currently take ~0.5-2 s per iteration on these batches,
+ * so the bigger nets compare their first iterations only (always covering the
+ * detail iterations 0-2 and the first non-finite iteration) to keep this file
+ * under about a minute. The LeNet-small solver cases run all 20 iterations.
+ */
+const COMPARED_ITERATIONS: Record<string, number> = {
+  lenet_ok: 5,
+  bn_ok: 4,
+  cifar_quick_mean: 3,
+  bn_scale_eltwise: 5,
+  layers_misc: 5,
+  losses: 5,
+};
+/** Per-case time limit for vitest (the default 5 s is for unit tests). */
+const CASE_TIMEOUT_MS = 120_000;
+
+if (!fs.existsSync(PACK)) console.warn("engine conformance: ../shared absent, the real-Caffe comparison is skipped");
+
+describe.skipIf(!fs.existsSync(PACK))("engine against real Caffe (../shared/caffe-reference; skipped when ../shared absent)", async () => {
+  const registry = (await loadRegistry()) ?? {};
+  for (const name of CASES) {
+    const dir = path.join(PACK, name);
+    const ref = JSON.parse(fs.readFileSync(path.join(dir, "reference.json"), "utf8")) as Reference;
+    const missing = [...new Set(ref.layers.map((l) => l.type))].filter((t) => !registry[t]);
+    const title = missing.length > 0 ? `${name} (needs layer types not yet in the registry: ${missing.join(", ")})` : name;
+    it.skipIf(missing.length > 0)(title, () => {
+      const verdict = ref.expected_verdict;
+      const firstBad = verdict.first_nonfinite_loss_iter;
+      const iterations = firstBad !== undefined ? firstBad + 1 : Math.min(ref.max_iter, COMPARED_ITERATIONS[name] ?? ref.max_iter);
+      const detailIters = Object.keys(ref.detail).map(Number).filter((i) => i <= 2);
+      const run = runCase(dir, registry, iterations, new Set(detailIters));
+      console.info(`${name}: ${run.results.length} iterations in ${run.trainMs.toFixed(0)} ms`);
+
+      // The net Caffe built: layers (with automatic splits) and blob order.
+      expect(run.net.layers.map((l) => `${l.name}:${l.type}:${l.bottomNames.join(",")}->${l.topNames.join(",")}`)).toEqual(
+        ref.layers.map((l) => `${l.name}:${l.type}:${l.bottoms.join(",")}->${l.tops.join(",")}`),
+      );
+      expect(run.net.blobs.map((b) => `${b.name}[${b.blob.shape.join("x")}]`)).toEqual(ref.blobs.map((b) => `${b.name}[${b.shape.join("x")}]`));
+      expect(run.net.outputs.map((o) => [o.name, o.lossWeight]).sort()).toEqual(ref.outputs.map((o) => [o.blob, o.loss_weight]).sort());
+
+      const problems: string[] = [];
+      const lossIters = CHAOTIC.has(name) ? Math.min(CHAOTIC_LOSS_ITERATIONS, run.results.length) : run.results.length;
+      run.results.forEach((r, i) => {
+        const expected = ref.iterations[i]!;
+        if (Math.fround(r.lr) !== Math.fround(expected.lr)) problems.push(`it${i} lr ${r.lr} vs Caffe ${expected.lr}`);
+        if (run.sums[i]!.label !== expected.label_sum) problems.push(`it${i} label_sum ${run.sums[i]!.label} vs Caffe ${expected.label_sum}`);
+        if (!close(run.sums[i]!.data, num(expected.data_sum), DATA_SUM_RTOL)) problems.push(`it${i} data_sum ${run.sums[i]!.data} vs Caffe ${expected.data_sum}`);
+        if (i >= lossIters) return;
+        if (!close(r.loss, num(expected.loss), lossTolerance(i))) problems.push(`it${i} loss ${r.loss} vs Caffe ${expected.loss} (rtol ${lossTolerance(i)})`);
+        if (i < 10 && !close(r.gradL2, num(expected.grad_l2_norm), GRAD_NORM_RTOL_EARLY)) problems.push(`it${i} grad_l2_norm ${r.gradL2} vs Caffe ${expected.grad_l2_norm}`);
+        if (expected.clip && (r.clipScale !== 1) !== expected.clip.applied) problems.push(`it${i} clipping applied ${r.clipScale !== 1} vs Caffe ${expected.clip.applied}`);
+      });
+      if (!CHAOTIC.has(name)) problems.push(...compareDetails(run, ref, detailIters));
+      expect(problems.slice(0, 40)).toEqual([]);
+
+      // The verdict's numbers: where the loss turns non-finite, and where NaN/Inf first appears.
+      const ourFirstBad = run.results.findIndex((r) => !Number.isFinite(r.loss));
+      expect(ourFirstBad === -1 ? undefined : ourFirstBad).toBe(firstBad);
+      if (firstBad !== undefined) {
+        const origin = run.nonFiniteOrigin.get(firstBad)!;
+        expect(origin.data).toBe(verdict.first_blob_nonfinite_data);
+        expect(origin.dataOrDiff).toBe(verdict.first_blob_forward_order_data_or_diff);
+      }
+    }, CASE_TIMEOUT_MS);
+  }
+});
