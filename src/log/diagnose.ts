@@ -47,6 +47,8 @@ export const EXPLODING_ABS_DIFF = 1e8;
 export const VANISHING_RATIO = 1e-6;
 /** Diffs of exactly-zero-everywhere params (lr_mult 0, BN statistics) are frozen, not vanishing. */
 const FROZEN_DIFF = 0;
+/** Evidence lists stay short: a reporter prints them. */
+export const MAX_EVIDENCE_LINES = 5;
 /** lr jumping up by this factor between displays is not a schedule any Caffe policy produces smoothly. */
 export const LR_JUMP_FACTOR = 10;
 /** Oscillating needs at least this many finite losses in the window judged. */
@@ -254,18 +256,31 @@ function saturatedSoftmax(log: ParsedLog, facts: LossFacts): LogVerdict | null {
     const tol = guessed ? SATURATION_K_TOL_GUESSED : SATURATION_K_TOL;
     const k = saturatedCount(last, n, tol);
     if (k === null) continue;
+    /** Evidence lines: the first few saturated displays. */
     const hits: number[] = [];
+    let hitCount = 0;
     let firstHit = lastIdx;
     for (let i = 0; i < c.values.length; i++) {
       const v = c.values[i];
       if (v !== null && v !== undefined && saturatedCount(v, n, tol) !== null) {
-        if (hits.length === 0) firstHit = i;
-        if (hits.length < 20) hits.push(s.lines[i]!);
+        if (hitCount === 0) firstHit = i;
+        if (hits.length < MAX_EVIDENCE_LINES) hits.push(s.lines[i]!);
+        hitCount++;
       }
     }
-    const evidence = [...new Set([s.lines[firstHit]!, ...hits.slice(0, 5), s.lines[lastIdx]!])].sort((a, b) => a - b);
-    const pinned = k === n;
+    const evidence = [...new Set([s.lines[firstHit]!, ...hits, s.lines[lastIdx]!])].sort((a, b) => a - b);
+    const pinned = k === n || isPinned(last);
     const weightText = c.weight !== 1 ? ` x loss_weight ${c.weight}` : "";
+    if (guessed && isPinned(last)) {
+      return {
+        verdict: "saturated-softmax",
+        iteration: s.iterations[firstHit]!,
+        blob: c.name,
+        evidenceLines: evidence,
+        message: `${c.name} is pinned at ${fmt(last)} = -ln(FLT_MIN) from iteration ${s.iterations[firstHit]}: every sample's softmax probability for its label is <= FLT_MIN (logits blew up, or labels out of range)`,
+        details: { k: null, N: null, lossWeight: c.weight, guessedN: true, pinned: true, saturatedIterations: hitCount },
+      };
+    }
     return {
       verdict: "saturated-softmax",
       iteration: s.iterations[firstHit]!,
@@ -277,7 +292,7 @@ function saturatedSoftmax(log: ParsedLog, facts: LossFacts): LogVerdict | null {
         (pinned ? " (pinned: every sample saturated)" : "") +
         `: ${k} of ${n} samples have softmax probability <= FLT_MIN for their label (logits blew up, or labels out of range)` +
         (guessed ? `; N = ${n} guessed from the values (batch size not in the log)` : ""),
-      details: { k, N: n, lossWeight: c.weight, guessedN: guessed, pinned, saturatedIterations: hits.length },
+      details: { k, N: n, lossWeight: c.weight, guessedN: guessed, pinned, saturatedIterations: hitCount },
     };
   }
   return null;
@@ -291,18 +306,39 @@ function lastFiniteIndex(values: (number | null)[]): number {
   return -1;
 }
 
-/** The smallest N that explains at least MIN_SATURATED_HITS_GUESSED values as k/N x 87.3365 (a pinned 87.3365 counts for any N). */
-export function guessNormaliser(values: (number | null)[]): number | null {
-  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
-  const last = finite[finite.length - 1];
+/** How many of the last finite values the unknown-N search looks at (it tries every N on each). */
+export const GUESS_WINDOW = 200;
+
+/**
+ * The N that explains the most of the last values as k/N x 87.3365 (ties: the smallest), provided it
+ * explains the last value and at least MIN_SATURATED_HITS_GUESSED values. Only k/N in lowest terms can
+ * be seen in one value, so several iterations with different k are what pin N down.
+ */
+export function guessNormaliser(values: readonly (number | null)[]): number | null {
+  const finite: number[] = [];
+  for (let i = values.length - 1; i >= 0 && finite.length < GUESS_WINDOW; i--) {
+    const v = values[i];
+    if (v !== null && v !== undefined && Number.isFinite(v) && v > 0) finite.push(v);
+  }
+  const last = finite[0];
   if (last === undefined) return null;
+  let best: number | null = null;
+  let bestHits = 0;
   for (let n = 1; n <= MAX_GUESSED_BATCH; n++) {
     if (saturatedCount(last, n, SATURATION_K_TOL_GUESSED) === null) continue;
     let hits = 0;
     for (const v of finite) if (saturatedCount(v, n, SATURATION_K_TOL_GUESSED) !== null) hits++;
-    if (hits >= MIN_SATURATED_HITS_GUESSED) return n;
+    if (hits > bestHits) {
+      best = n;
+      bestHits = hits;
+    }
   }
-  return null;
+  return bestHits >= MIN_SATURATED_HITS_GUESSED ? best : null;
+}
+
+/** True when v is -ln(FLT_MIN) itself as printed: every sample saturated, whatever N is. */
+function isPinned(v: number): boolean {
+  return Math.abs(v - SATURATED_SAMPLE_LOSS) <= SATURATED_SAMPLE_LOSS * PRINTED_REL_ERR;
 }
 
 function diffSummaries(log: ParsedLog): LayerMagnitudeSummary[] {

@@ -242,14 +242,14 @@ export function* synthLogLines(spec: SynthSpec): Generator<string> {
     }
   }
 
-  yield* header();
+  if (spec.header) yield* header();
   yield I("caffe.cpp:239", "Starting Optimization");
   yield I("solver.cpp:289", `Solving ${spec.name}`);
   yield I("solver.cpp:290", `Learning Rate Policy: ${spec.lrPolicy ?? "fixed"}`);
   if (spec.restart) {
     yield* iterations(0, spec.restart.after + 1);
     yield I("caffe.cpp:218", "Resuming from snap_iter_" + spec.restart.resumeFrom + ".solverstate");
-    yield* header();
+    if (spec.header) yield* header();
     yield I("caffe.cpp:239", "Starting Optimization");
     yield I("solver.cpp:289", `Solving ${spec.name}`);
     yield I("solver.cpp:290", `Learning Rate Policy: ${spec.lrPolicy ?? "fixed"}`);
