@@ -3,6 +3,8 @@
  * unsupported (the net names it in its error).
  */
 import type { LayerDefinition } from "../types.js";
+import { batchNormLayer } from "./batch-norm.js";
+import { biasLayer } from "./bias.js";
 import { convolutionLayer } from "./convolution.js";
 import { dataLayer, imageDataLayer } from "./data.js";
 import { deconvolutionLayer } from "./deconvolution.js";
@@ -10,11 +12,14 @@ import { innerProductLayer } from "./inner-product.js";
 import { inputLayer } from "./input.js";
 import { poolingLayer } from "./pooling.js";
 import { reluLayer } from "./relu.js";
+import { scaleLayer } from "./scale.js";
 import { softmaxLayer } from "./softmax.js";
 import { softmaxWithLossLayer } from "./softmax-with-loss.js";
 import { splitLayer } from "./split.js";
 
 const definitions: LayerDefinition[] = [
+  batchNormLayer,
+  biasLayer,
   convolutionLayer,
   dataLayer,
   deconvolutionLayer,
@@ -23,6 +28,7 @@ const definitions: LayerDefinition[] = [
   inputLayer,
   poolingLayer,
   reluLayer,
+  scaleLayer,
   softmaxLayer,
   softmaxWithLossLayer,
   splitLayer,
