@@ -7,3 +7,5 @@ export type { BindResult } from "./bind.js";
 export { toProtoJson, shortestFloat32 } from "./json.js";
 export type { JsonValue } from "./json.js";
 export { closestName, editDistance } from "./closest.js";
+export { upgradeNet, upgradeSolver, netFormat, isV1Net, cloneMessage, V1_LAYER_TYPES, V0_LAYER_TYPES, SOLVER_TYPES } from "./upgrade.js";
+export type { NetFormat, UpgradeResult } from "./upgrade.js";
