@@ -16,5 +16,4 @@ export { stylish, CONFIRMED_MARKER } from "./stylish.js";
 export { json, reportJson, JSON_REPORT_FORMAT_VERSION } from "./json.js";
 export { sarif, sarifLog, SARIF_SCHEMA_URI } from "./sarif.js";
 export { github } from "./github.js";
-export { sparkline } from "./sparkline.js";
 export type { DatasetView, ProbeView, LogView, FixRunView, LogVerdictView, FirstNonFiniteView, LossSeries } from "./views.js";

@@ -7,6 +7,7 @@
  */
 
 import type { Confirmation, Finding, Fix, LintReport, RuleMeta, TextEdit } from "../findings.js";
+import { toJsonNumber } from "../log/json.js";
 import { reportTotals } from "./finalize.js";
 import type { ReportContext } from "./types.js";
 
@@ -15,10 +16,14 @@ export const JSON_REPORT_FORMAT_VERSION = 1;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Plain JSON data with object keys sorted at every level; non-finite numbers become null, undefined members are dropped. */
+/**
+ * Plain JSON data with object keys sorted at every level; non-finite numbers
+ * become the strings "nan", "inf", "-inf" (as in the log section), undefined
+ * members are dropped.
+ */
 export function canonicalJson(value: unknown): Json {
   if (value === null || value === undefined) return null;
-  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "number") return toJsonNumber(value);
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (Array.isArray(value)) return value.map(canonicalJson);
   if (typeof value === "object") {

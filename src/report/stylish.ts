@@ -9,7 +9,7 @@ import type { Confirmation, Finding, LintReport, Severity } from "../findings.js
 import { palette, visibleWidth, type Palette, type Style } from "./ansi.js";
 import { isConfirmed, reportTotals, type ReportTotals } from "./finalize.js";
 import { displayPath } from "./paths.js";
-import { sparkline } from "./sparkline.js";
+import { sparkline } from "../log/sparkline.js";
 import type { ReportContext } from "./types.js";
 import { readDatasets, readLog, readProbe, type DatasetView, type LogView, type LossSeries, type ProbeView } from "./views.js";
 
@@ -36,19 +36,24 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
 }
 
+/** Characters a loss curve is squeezed into. */
+export const SPARKLINE_WIDTH = 40;
+
 /** A loss for display: 4 significant digits, exponent form when very large or small. */
-export function formatLoss(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "non-finite";
+export function formatLoss(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
   return String(Number(v.toPrecision(4)));
 }
 
 function lossSummary(p: Palette, losses: LossSeries, unit: string): string {
-  if (losses.length === 0) return "";
-  const first = formatLoss(losses[0]);
-  const last = formatLoss(losses[losses.length - 1]);
-  return `${sparkline(losses)}  ${first} → ${last} ${p.dim(`(${plural(losses.length, unit)})`)}`;
+  const recorded = losses.filter((v): v is number => v !== null);
+  if (recorded.length === 0) return "";
+  const first = formatLoss(recorded[0]);
+  const last = formatLoss(recorded[recorded.length - 1]);
+  return `${sparkline(losses, SPARKLINE_WIDTH)}  ${first} → ${last} ${p.dim(`(${plural(losses.length, unit)})`)}`;
 }
 
 function confirmationLine(c: Confirmation): string {
@@ -139,7 +144,11 @@ function renderLog(p: Palette, log: LogView, cwd: string): string[] {
     const at = v.iteration !== undefined ? ` at iteration ${v.iteration}` : "";
     const msg = v.message !== undefined ? `: ${oneLine(v.message)}` : "";
     lines.push(`${INDENT}${verdictStyle(p, v.verdict)(v.verdict)}${at}${msg}`);
-    for (const e of v.evidence) lines.push(`${INDENT}${INDENT}${p.dim(`| ${oneLine(e)}`)}`);
+    if (v.evidenceLines.length > 0) {
+      const label = v.evidenceLines.length === 1 ? "line" : "lines";
+      lines.push(`${INDENT}${INDENT}${p.dim(`see ${label} ${v.evidenceLines.join(", ")}`)}`);
+    }
+    for (const e of v.evidenceText) lines.push(`${INDENT}${INDENT}${p.dim(`| ${oneLine(e)}`)}`);
   }
   return lines;
 }

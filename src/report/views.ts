@@ -5,7 +5,10 @@
  * reporter never throws on a section it does not fully understand.
  */
 
-/** A loss series: numbers, with null where a value was NaN or infinite. */
+/**
+ * A loss series: numbers (NaN and ±Infinity kept as such), null where no value
+ * was recorded. In JSON, non-finite values are the strings "nan", "inf", "-inf".
+ */
 export type LossSeries = (number | null)[];
 
 export interface DatasetView {
@@ -44,8 +47,10 @@ export interface LogVerdictView {
   verdict: string;
   iteration?: number;
   message?: string;
-  /** Evidence as shown: either quoted log lines or "line N" references. */
-  evidence: string[];
+  /** Quoted log text given as evidence. */
+  evidenceText: string[];
+  /** 1-based log line numbers given as evidence. */
+  evidenceLines: number[];
 }
 
 export interface LogView {
@@ -68,9 +73,11 @@ function num(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
+const NON_FINITE_SPELLINGS: Record<string, number> = { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, "-inf": Number.NEGATIVE_INFINITY };
+
 function lossSeries(v: unknown): LossSeries {
   if (!Array.isArray(v)) return [];
-  return v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : null));
+  return v.map((x) => (typeof x === "number" ? x : typeof x === "string" && x in NON_FINITE_SPELLINGS ? NON_FINITE_SPELLINGS[x] : null));
 }
 
 function labelsText(v: unknown): string | undefined {
@@ -150,16 +157,15 @@ export function readLog(v: unknown): LogView | undefined {
       if (!isBag(item)) continue;
       const verdict = str(item.verdict);
       if (verdict === undefined) continue;
-      const evidence: string[] = [];
+      const evidenceText: string[] = [];
+      const evidenceLines: number[] = [];
       if (Array.isArray(item.evidenceLines)) {
         for (const e of item.evidenceLines) {
-          if (typeof e === "string") evidence.push(e);
-          else if (typeof e === "number") evidence.push(`line ${e}`);
-          else if (isBag(e) && typeof e.line === "number")
-            evidence.push(typeof e.text === "string" ? `${e.line}: ${e.text}` : `line ${e.line}`);
+          if (typeof e === "string") evidenceText.push(e);
+          else if (typeof e === "number") evidenceLines.push(e);
         }
       }
-      verdicts.push({ verdict, iteration: num(item.iteration), message: str(item.message), evidence });
+      verdicts.push({ verdict, iteration: num(item.iteration), message: str(item.message), evidenceText, evidenceLines });
     }
   }
   const loss = isBag(v.series) ? lossSeries(v.series.loss) : [];

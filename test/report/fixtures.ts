@@ -141,21 +141,25 @@ export function sectionsReport(): LintReport {
     ],
     probe: {
       verdict: "non-finite",
-      losses: [2.3, 2.1, 5.8, 40, null],
+      losses: [2.3, 2.1, 5.8, 40, Number.NaN],
       firstNonFinite: { iteration: 4, layer: "bn1", blob: "bn1", pass: "backward" },
       fixRuns: [{ fix: "set use_global_stats: false in layer bn1", verdict: "ok", losses: [2.3, 2.0, 1.6, 1.2, 1.0] }],
     },
+    // The shape src/log writes: non-finite values as strings, null where nothing was printed.
     log: {
       file: "/project/logs/train.log",
       verdicts: [
-        {
-          verdict: "exploding",
-          iteration: 340,
-          message: "loss rose 1000-fold in 40 iterations",
-          evidenceLines: ["I0101 10:00:00 solver.cpp:228] Iteration 340, loss = 2301.5", 212],
-        },
+        { verdict: "exploding", iteration: 340, message: "loss rose 1000-fold in 40 iterations", evidenceLines: [212, 250] },
+        { verdict: "non-finite", iteration: 380, layer: "fc8", pass: "backward", message: "loss became nan", evidenceLines: [261] },
       ],
-      series: { loss: [2.3, 2.2, 2.2, 2.5, 9, 2301.5, null] },
+      series: {
+        iterations: [0, 100, 200, 300, 340, 360, 380],
+        loss: [2.3, 2.2, null, 2.5, 9, 2301.5, "nan"],
+        lr: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+        trainOutputs: {},
+        testOutputs: [{ iteration: 300, net: 0, line: 200, outputs: { accuracy: 0.1, loss: "inf" } }],
+      },
+      lineCount: 270,
     },
   });
 }

@@ -125,16 +125,19 @@ describe("stylish", () => {
     // In the order the load stage listed them.
     expect(out[1]).toBe("  data/train_lmdb  lmdb  TRAIN  50000 items  3×32×32  labels 0–9, 10 distinct");
     expect(out[2]).toBe("  data/test_lmdb   lmdb  TEST   10000 items  3×32×32  labels 0–9, 4 distinct");
-    // losses 2.3, 2.1, 5.8, 40 over [2.1, 40]: levels 0.03, 0, 0.68, 7 of 7 -> ▁▁▂█, then × for null.
-    expect(out).toContain("Probe: non-finite  ▁▁▂█×  2.3 → non-finite (5 iterations)");
+    // losses 2.3, 2.1, 5.8, 40 over [2.1, 40]: levels 0.04, 0, 0.68, 7 of 7 -> ▁▁▂█, then × for NaN.
+    expect(out).toContain("Probe: non-finite  ▁▁▂█×  2.3 → NaN (5 iterations)");
     expect(out).toContain("  first non-finite value: iteration 4, layer bn1, blob bn1, backward pass");
+    // 2.3, 2.0, 1.6, 1.2, 1.0 over [1, 2.3]: levels 7, 5.4, 3.2, 1.1, 0.
     expect(out).toContain('  with fix "set use_global_stats: false in layer bn1": ok  █▆▄▂▁  2.3 → 1 (5 iterations)');
     expect(out).toContain("Log logs/train.log");
-    // 2301.5 / 2.2 > 1000: log scale, so the rise before the blow-up still shows (▂ at 9).
-    expect(out).toContain("  loss ▁▁▁▁▂█×  2.3 → non-finite (7 values)");
-    expect(out).toContain("  exploding at iteration 340: loss rose 1000-fold in 40 iterations");
-    expect(out).toContain("    | I0101 10:00:00 solver.cpp:228] Iteration 340, loss = 2301.5");
-    expect(out).toContain("    | line 212");
+    // A gap where no loss was printed (null), × for "nan".
+    expect(out).toContain("  loss ▁▁ ▁▁█×  2.3 → NaN (7 values)");
+    const exploding = out.indexOf("  exploding at iteration 340: loss rose 1000-fold in 40 iterations");
+    expect(exploding).toBeGreaterThan(0);
+    expect(out[exploding + 1]).toBe("    see lines 212, 250");
+    expect(out[exploding + 2]).toBe("  non-finite at iteration 380: loss became nan");
+    expect(out[exploding + 3]).toBe("    see line 261");
     expect(out.some((l) => l.startsWith("✖"))).toBe(false);
   });
 
@@ -208,10 +211,15 @@ describe("json", () => {
   });
 
   it("gives the same bytes whatever the key order of free-form sections", () => {
-    const a = { ...emptyReport(), probe: { verdict: "ok", losses: [1, Number.NaN], extra: { b: 1, a: 2 } } };
-    const b = { ...emptyReport(), probe: { extra: { a: 2, b: 1 }, losses: [1, Number.NaN], verdict: "ok" } };
+    const a = { ...emptyReport(), probe: { verdict: "ok", losses: [1, null], extra: { b: 1, a: 2 } } };
+    const b = { ...emptyReport(), probe: { extra: { a: 2, b: 1 }, losses: [1, null], verdict: "ok" } };
     expect(json(a, PLAIN)).toBe(json(b, PLAIN));
-    expect(JSON.parse(json(a, PLAIN)).probe.losses).toEqual([1, null]);
+    expect(json(a, PLAIN).indexOf('"extra"')).toBeLessThan(json(a, PLAIN).indexOf('"losses"'));
+  });
+
+  it("writes non-finite numbers as the log section does: \"nan\", \"inf\", \"-inf\"", () => {
+    const r = { ...emptyReport(), probe: { verdict: "non-finite", losses: [1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, null] } };
+    expect(JSON.parse(json(r, PLAIN)).probe.losses).toEqual([1, "nan", "inf", "-inf", null]);
   });
 });
 
