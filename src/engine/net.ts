@@ -348,7 +348,8 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
   pruneBackward(layers);
   if (netParam.force_backward === true) forceBackward(layers, blobIndex, blobNeedBackward);
 
-  const outputs = [...available].map((blobName) => {
+  // Caffe keeps the remaining blobs in a std::set, so outputs come in name order.
+  const outputs = [...available].sort().map((blobName) => {
     let lossWeight = 0;
     for (const layer of layers) {
       const j = layer.topNames.indexOf(blobName);

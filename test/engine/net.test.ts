@@ -82,7 +82,7 @@ describe("buildNet", () => {
     expect(byName.get("side")!.needBackward).toBe(false); // does not reach a loss
     expect(byName.get("m2")!.needBackward).toBe(true);
     expect(byName.get("m2")!.bottomNeedBackward).toEqual([false]);
-    expect(net.outputs.map((o) => [o.name, o.lossWeight])).toEqual([["side", 0], ["loss", 1]]);
+    expect(net.outputs.map((o) => [o.name, o.lossWeight])).toEqual([["loss", 1], ["side", 0]]);
   });
 
   it("computes gradients through splits and loss weights that match finite differences", () => {
