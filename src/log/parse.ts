@@ -32,6 +32,11 @@ import type {
   ParsedLog,
 } from "./types.js";
 
+/**
+ * Distinct (pass, layer, blob) keys summarised. A net has a few hundred; the cap only guards against a
+ * log whose layer names never repeat, which would otherwise grow the summary without bound.
+ */
+export const MAX_DEBUG_KEYS = 20000;
 /** Debug blocks of this many first displayed iterations are kept verbatim (the start of training). */
 export const FIRST_DEBUG_BLOCKS_KEPT = 3;
 /** Nets described in a header that are kept; restarts re-print the same nets, so a few are enough. */
@@ -76,11 +81,12 @@ const DISPLAY_LOSS = /^Iteration (\d+)(?: \([^)]*\))?, loss = (\S+)/;
 const ITER_LR = /^Iteration (\d+), lr = (\S+)/;
 const TESTING_NET = /^Iteration (\d+), Testing net \(#(\d+)\)/;
 const NET_OUTPUT = /^(Train|Test) net output #(\d+): (.+?) = (\S+)(?: \(\* (\S+) = (\S+) loss\))?\s*$/;
-const DEBUG_TOP = /^Layer (.+), top blob (.+) data: (\S+)$/;
-const DEBUG_PARAM_DATA = /^Layer (.+), param blob (.+) data: (\S+)$/;
-const DEBUG_BOTTOM = /^Layer (.+), bottom blob (.+) diff: (\S+)$/;
-const DEBUG_PARAM_DIFF = /^Layer (.+), param blob (.+) diff: (\S+)$/;
-const DEBUG_INPUT = /^Input (.+) data: (\S+)$/;
+// Debug value lines without their ": value" tail.
+const DEBUG_TOP = /^Layer (.+), top blob (.+) data$/;
+const DEBUG_PARAM_DATA = /^Layer (.+), param blob (.+) data$/;
+const DEBUG_BOTTOM = /^Layer (.+), bottom blob (.+) diff$/;
+const DEBUG_PARAM_DIFF = /^Layer (.+), param blob (.+) diff$/;
+const DEBUG_INPUT = /^Input (.+) data$/;
 const DEBUG_NET_NORMS = /^All net params \(data, diff\): L1 norm = \((\S+), (\S+)\); L2 norm = \((\S+), (\S+)\)/;
 const UPDATE_OWNED = /^Layer (.+), param (.+) data: (\S+); diff: (\S+)$/;
 const UPDATE_SHARED = /^Layer (.+), param blob (.+) \(owned by layer .+\) diff: (\S+)$/;
@@ -92,7 +98,21 @@ const PROTO_OPEN = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\{\s*$/;
 
 interface PendingPass {
   entries: DebugEntry[];
+  /** The summary of each entry (same index), resolved when the line was read. */
+  sums: LayerMagnitudeSummary[];
   norms?: { line: number; values: number[] };
+  hasNan: boolean;
+  hasInf: boolean;
+}
+
+/** What the text of a debug_info line before its value identifies: layer, blob, pass, and its summary. */
+interface DebugKey {
+  pass: DebugPass;
+  layer: string;
+  kind: DebugEntry["kind"];
+  blob: string;
+  field: DebugEntry["field"];
+  summary: LayerMagnitudeSummary | null;
 }
 
 type ProtoDump = "none" | "solver" | "net";
@@ -116,6 +136,8 @@ interface ReaderState {
   previousBlock: DebugBlock | null;
   displayedBlocks: number;
   summaries: Map<string, LayerMagnitudeSummary>;
+  /** debug_info line text (up to the value) -> what it measures; null for text that is no debug value. */
+  debugKeys: Map<string, DebugKey | null>;
   firstNonFiniteDebug: ParsedLog["firstNonFiniteDebug"];
   firstNanDebug: ParsedLog["firstNanDebug"];
   firstInfDebug: ParsedLog["firstInfDebug"];
@@ -165,6 +187,7 @@ function newState(): ReaderState {
     previousBlock: null,
     displayedBlocks: 0,
     summaries: new Map(),
+    debugKeys: new Map(),
     firstNonFiniteDebug: null,
     firstNanDebug: null,
     firstInfDebug: null,
@@ -220,36 +243,54 @@ function rowFor(s: ReaderState, iteration: number, line: number): number {
 // ---------------------------------------------------------------------------------------------------
 // debug_info
 
-function summaryKey(e: DebugEntry): string {
-  return `${e.pass}\u0000${e.layer}\u0000${e.kind}\u0000${e.blob}\u0000${e.field}`;
+function newSummary(s: ReaderState, k: Omit<DebugKey, "summary">): LayerMagnitudeSummary {
+  return {
+    pass: k.pass,
+    layer: k.layer,
+    kind: k.kind,
+    blob: k.blob,
+    field: k.field,
+    order: s.summaries.size,
+    count: 0,
+    first: NaN,
+    firstIteration: 0,
+    last: NaN,
+    lastIteration: 0,
+    min: null,
+    minIteration: null,
+    max: null,
+    maxIteration: null,
+    firstNonFiniteIteration: null,
+    firstNonFiniteLine: null,
+  };
 }
 
-function foldIntoSummary(s: ReaderState, e: DebugEntry, iteration: number): void {
-  const key = summaryKey(e);
-  let acc = s.summaries.get(key);
+/** The summary of a key, created on first sight (null once MAX_DEBUG_KEYS distinct keys exist). */
+function summaryFor(s: ReaderState, k: Omit<DebugKey, "summary">): LayerMagnitudeSummary | null {
+  const id = `${k.pass}\u0000${k.layer}\u0000${k.kind}\u0000${k.blob}\u0000${k.field}`;
+  let acc = s.summaries.get(id);
+  if (!acc) {
+    if (s.summaries.size >= MAX_DEBUG_KEYS) return null;
+    acc = newSummary(s, k);
+    s.summaries.set(id, acc);
+  }
+  return acc;
+}
+
+function foldIntoSummary(s: ReaderState, acc: LayerMagnitudeSummary | null, e: DebugEntry, iteration: number): void {
   const v = e.value;
   const finite = Number.isFinite(v);
-  if (!acc) {
-    acc = {
-      pass: e.pass,
-      layer: e.layer,
-      kind: e.kind,
-      blob: e.blob,
-      field: e.field,
-      order: s.summaries.size,
-      count: 0,
-      first: v,
-      firstIteration: iteration,
-      last: v,
-      lastIteration: iteration,
-      min: null,
-      minIteration: null,
-      max: null,
-      maxIteration: null,
-      firstNonFiniteIteration: null,
-      firstNonFiniteLine: null,
-    };
-    s.summaries.set(key, acc);
+  if (!finite) {
+    const withIter = { ...e, iteration };
+    if (!s.firstNonFiniteDebug) s.firstNonFiniteDebug = withIter;
+    if (Number.isNaN(v)) {
+      if (!s.firstNanDebug) s.firstNanDebug = withIter;
+    } else if (!s.firstInfDebug) s.firstInfDebug = withIter;
+  }
+  if (!acc) return;
+  if (acc.count === 0) {
+    acc.first = v;
+    acc.firstIteration = iteration;
   }
   acc.count++;
   acc.last = v;
@@ -267,13 +308,6 @@ function foldIntoSummary(s: ReaderState, e: DebugEntry, iteration: number): void
     acc.firstNonFiniteIteration = iteration;
     acc.firstNonFiniteLine = e.line;
   }
-  if (!finite) {
-    const withIter = { ...e, iteration };
-    if (!s.firstNonFiniteDebug) s.firstNonFiniteDebug = withIter;
-    if (Number.isNaN(v)) {
-      if (!s.firstNanDebug) s.firstNanDebug = withIter;
-    } else if (!s.firstInfDebug) s.firstInfDebug = withIter;
-  }
 }
 
 function keepBlock(s: ReaderState, block: DebugBlock, reason: string): void {
@@ -288,13 +322,13 @@ function keepBlock(s: ReaderState, block: DebugBlock, reason: string): void {
 
 /** Files a finished block of one iteration: summary, first-non-finite bookkeeping, kept blocks. */
 function fileBlock(s: ReaderState, iteration: number, passes: PendingPass[], lossNonFinite: boolean): void {
-  const entries: DebugEntry[] = [];
   let norms: DebugBlock["netNorms"];
+  let hasNan = false;
+  let hasInf = false;
   for (const p of passes) {
-    for (const e of p.entries) {
-      foldIntoSummary(s, e, iteration);
-      entries.push(e);
-    }
+    for (let i = 0; i < p.entries.length; i++) foldIntoSummary(s, p.sums[i]!, p.entries[i]!, iteration);
+    hasNan ||= p.hasNan;
+    hasInf ||= p.hasInf;
     if (p.norms) {
       const [l1Data, l1Diff, l2Data, l2Diff] = p.norms.values as [number, number, number, number];
       norms = { line: p.norms.line, l1Data, l1Diff, l2Data, l2Diff };
@@ -309,10 +343,8 @@ function fileBlock(s: ReaderState, iteration: number, passes: PendingPass[], los
     nn.l2Data.push(norms.l2Data);
     nn.l2Diff.push(norms.l2Diff);
   }
+  const entries = passes.length === 1 ? passes[0]!.entries : passes.flatMap((p) => p.entries);
   const block: DebugBlock = { iteration, reasons: [], entries, ...(norms ? { netNorms: norms } : {}) };
-  const normValues = norms ? [norms.l1Data, norms.l1Diff, norms.l2Data, norms.l2Diff] : [];
-  const hasNan = entries.some((e) => Number.isNaN(e.value)) || normValues.some((v) => Number.isNaN(v));
-  const hasInf = entries.some((e) => Math.abs(e.value) === Infinity) || normValues.some((v) => Math.abs(v) === Infinity);
   if (s.displayedBlocks < FIRST_DEBUG_BLOCKS_KEPT) keepBlock(s, block, "first");
   if (hasInf && s.firstInfBlockIteration === null) {
     s.firstInfBlockIteration = iteration;
@@ -364,17 +396,17 @@ function startPass(s: ReaderState): void {
     fileBlock(s, it, done, false);
     s.lastDisplayedIteration = it;
   }
-  s.passes.push({ entries: [] });
+  s.passes.push({ entries: [], sums: [], hasNan: false, hasInf: false });
   s.passOpen = true;
 }
 
-function addDebugEntry(s: ReaderState, e: DebugEntry): void {
+function addDebugEntry(s: ReaderState, e: DebugEntry, summary: LayerMagnitudeSummary | null): void {
   s.hasDebugInfo = true;
   if (s.testing) return; // test-net forwards are not the training net's values
   if (e.pass === "update") {
     // Net::Update runs after the display line of its iteration.
     const it = s.lastDisplayedIteration ?? 0;
-    foldIntoSummary(s, e, it);
+    foldIntoSummary(s, summary, e, it);
     s.keptBlocks.get(it)?.entries.push(e);
     return;
   }
@@ -385,45 +417,71 @@ function addDebugEntry(s: ReaderState, e: DebugEntry): void {
     const prev = current.entries[current.entries.length - 1]!;
     if (prev.pass === "backward" || current.norms) startPass(s);
   }
-  s.passes[s.passes.length - 1]!.entries.push(e);
+  const pass = s.passes[s.passes.length - 1]!;
+  pass.entries.push(e);
+  pass.sums.push(summary!);
+  if (e.value !== e.value) pass.hasNan = true;
+  else if (e.value === Infinity || e.value === -Infinity) pass.hasInf = true;
+}
+
+/** Decodes the text of a "[Forward]"/"[Backward]" value line before ": value"; null when it is none. */
+function decodeDebugKey(keyText: string): Omit<DebugKey, "summary"> | null {
+  let m: RegExpExecArray | null;
+  if (keyText.startsWith("[Forward] ")) {
+    const body = keyText.slice(10);
+    if ((m = DEBUG_TOP.exec(body))) return { pass: "forward", layer: m[1]!, kind: "top", blob: m[2]!, field: "data" };
+    if ((m = DEBUG_PARAM_DATA.exec(body))) return { pass: "forward", layer: m[1]!, kind: "param", blob: m[2]!, field: "data" };
+    if ((m = DEBUG_INPUT.exec(body))) return { pass: "forward", layer: m[1]!, kind: "input", blob: m[1]!, field: "data" };
+    return null;
+  }
+  if (keyText.startsWith("[Backward] ")) {
+    const body = keyText.slice(11);
+    if ((m = DEBUG_BOTTOM.exec(body))) return { pass: "backward", layer: m[1]!, kind: "bottom", blob: m[2]!, field: "diff" };
+    if ((m = DEBUG_PARAM_DIFF.exec(body))) return { pass: "backward", layer: m[1]!, kind: "param", blob: m[2]!, field: "diff" };
+  }
+  return null;
+}
+
+/** The key of a value line, decoded once per distinct text and then looked up. */
+function debugKey(s: ReaderState, keyText: string): DebugKey | null {
+  let k = s.debugKeys.get(keyText);
+  if (k === undefined) {
+    const decoded = decodeDebugKey(keyText);
+    k = decoded ? { ...decoded, summary: summaryFor(s, decoded) } : null;
+    if (s.debugKeys.size < MAX_DEBUG_KEYS) s.debugKeys.set(keyText, k);
+  }
+  return k;
 }
 
 function parseDebug(s: ReaderState, msg: string, line: number): boolean {
   let m: RegExpExecArray | null;
-  if (msg.startsWith("[Forward] ")) {
-    const body = msg.slice(10);
-    if ((m = DEBUG_TOP.exec(body))) {
-      return addValue(s, line, "forward", m[1]!, "top", m[2]!, "data", m[3]!);
-    }
-    if ((m = DEBUG_PARAM_DATA.exec(body))) {
-      return addValue(s, line, "forward", m[1]!, "param", m[2]!, "data", m[3]!);
-    }
-    if ((m = DEBUG_INPUT.exec(body))) {
-      return addValue(s, line, "forward", m[1]!, "input", m[1]!, "data", m[2]!);
-    }
-    return false;
-  }
-  if (msg.startsWith("[Backward] ")) {
-    const body = msg.slice(11);
-    if ((m = DEBUG_BOTTOM.exec(body))) {
-      return addValue(s, line, "backward", m[1]!, "bottom", m[2]!, "diff", m[3]!);
-    }
-    if ((m = DEBUG_PARAM_DIFF.exec(body))) {
-      return addValue(s, line, "backward", m[1]!, "param", m[2]!, "diff", m[3]!);
-    }
-    if ((m = DEBUG_NET_NORMS.exec(body))) {
-      const values = [m[1]!, m[2]!, m[3]!, m[4]!].map((t) => parseCaffeNumber(t.replace(/[(),;]/g, "")));
-      if (values.some((v) => v === undefined)) return false;
-      s.hasDebugInfo = true;
-      if (s.testing) return true;
-      const current = s.passes[s.passes.length - 1];
-      if (current) {
-        current.norms = { line, values: values as number[] };
-        s.passOpen = false;
+  if (msg.startsWith("[Backward] All net params")) {
+    if (!(m = DEBUG_NET_NORMS.exec(msg.slice(11)))) return false;
+    const values = [m[1]!, m[2]!, m[3]!, m[4]!].map((t) => parseCaffeNumber(t));
+    if (values.some((v) => v === undefined)) return false;
+    s.hasDebugInfo = true;
+    if (s.testing) return true;
+    const current = s.passes[s.passes.length - 1];
+    if (current) {
+      current.norms = { line, values: values as number[] };
+      for (const v of values as number[]) {
+        if (Number.isNaN(v)) current.hasNan = true;
+        else if (!Number.isFinite(v)) current.hasInf = true;
       }
-      return true;
+      s.passOpen = false;
     }
-    return false;
+    return true;
+  }
+  if (msg.startsWith("[Forward] ") || msg.startsWith("[Backward] ")) {
+    // "<what>: <value>" with the value last: the text before it is the key, the same every iteration.
+    const colon = msg.lastIndexOf(": ");
+    if (colon < 0) return false;
+    const value = parseCaffeNumber(msg.slice(colon + 2));
+    if (value === undefined) return false;
+    const k = debugKey(s, msg.slice(0, colon));
+    if (!k) return false;
+    addDebugEntry(s, { line, pass: k.pass, layer: k.layer, kind: k.kind, blob: k.blob, field: k.field, value }, k.summary);
+    return true;
   }
   if (msg.startsWith("[Update] ")) {
     const body = msg.slice(9);
@@ -450,7 +508,8 @@ function addValue(
 ): boolean {
   const value = parseCaffeNumber(text);
   if (value === undefined) return false;
-  addDebugEntry(s, { line, pass, layer, kind, blob, field, value });
+  const key = { pass, layer, kind, blob, field };
+  addDebugEntry(s, { line, ...key, value }, summaryFor(s, key));
   return true;
 }
 
