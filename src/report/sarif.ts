@@ -10,6 +10,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Finding, LintReport, RuleMeta, Severity, TextEdit } from "../findings.js";
+import { pathInside } from "./paths.js";
 import type { ReportContext } from "./types.js";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -39,11 +40,8 @@ interface ArtifactLocation {
 
 /** Where a file is, as SARIF wants it: a relative URI under %SRCROOT% when inside cwd, else an absolute file URI. */
 export function artifactLocation(file: string, cwd: string): ArtifactLocation {
-  const abs = path.resolve(cwd, file);
-  const rel = path.relative(cwd, abs);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    return { uri: pathToFileURL(abs).href };
-  }
+  const rel = pathInside(file, cwd);
+  if (rel === undefined) return { uri: pathToFileURL(path.resolve(cwd, file)).href };
   return { uri: rel.split(path.sep).map(encodeURIComponent).join("/"), uriBaseId: SRCROOT };
 }
 
