@@ -1,3 +1,6 @@
+import { strs, subs } from "../src/model/access.js";
+import { buildPhaseNet, netLayers } from "../src/model/build.js";
+import type { PlainMessage } from "../src/schema/types.js";
 import { defineRule, phaseNets } from "./types.js";
 import type { RuleReport } from "./types.js";
 
@@ -32,9 +35,17 @@ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolutio
   },
   check(context) {
     const reports: RuleReport<MessageId>[] = [];
+    const model = context.model;
     for (const [phase, net] of phaseNets(context)) {
+      // Nets with stage rules (test-on-train / test-on-test, deploy) are only complete in some stage; without a
+      // stage given, a blob that a stage's layers provide is not reported.
+      const stageNets = net.state.stages.length === 0 && model
+        ? stagesInRules(model.net).map((stage) => buildPhaseNet(model.net, { ...net.state, stages: [stage] }))
+        : [];
       for (const problem of net.problems) {
         if (problem.kind !== "unknown-bottom") continue;
+        const providedByStage = stageNets.some((s) => s.layers.some((l) => l.index === problem.layer.index) && !s.problems.some((p) => p.kind === "unknown-bottom" && p.layer.index === problem.layer.index && p.bottomIndex === problem.bottomIndex));
+        if (providedByStage) continue;
         const later = net.layers.find((l) => l.index > problem.layer.index && l.tops.includes(problem.blob));
         reports.push({
           messageId: later ? "producedLater" : "unknownBottom",
@@ -50,3 +61,12 @@ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolutio
     return reports;
   },
 });
+
+/** Every stage named in the net's include/exclude rules. */
+function stagesInRules(net: PlainMessage): string[] {
+  const stages = new Set<string>();
+  for (const layer of netLayers(net)) {
+    for (const rule of [...subs(layer, "include"), ...subs(layer, "exclude")]) for (const s of [...strs(rule, "stage"), ...strs(rule, "not_stage")]) stages.add(s);
+  }
+  return [...stages];
+}

@@ -20,6 +20,7 @@ import { bindMessage, loadSchema, messageType, type Schema } from "../schema/ind
 import { spanOf as spanOfField, type PlainMessage } from "../schema/types.js";
 import { upgradeNet } from "../schema/upgrade.js";
 import { runRules } from "./run-rules.js";
+import { MISSING_FILE_RULE_ID } from "./builtin-rules.js";
 
 export interface LintOptions {
   /** Directory relative paths are resolved against first (default: process.cwd()). */
@@ -96,16 +97,22 @@ function parseAndBind(text: string, file: string, schema: Schema, typeName?: str
   }
   const type = typeName ?? (looksLikeSolver(doc, schema) ? "SolverParameter" : "NetParameter");
   const bound = bindMessage(doc, `${schema.packageName}.${type}`, schema);
-  const findings = bound.diagnostics.map((d): Finding => ({
+  let hinted = false;
+  const findings = bound.diagnostics.map((d): Finding => {
+    // The first unknown field without a close match is probably a fork's field: say how to give its schema, once.
+    const hint = !hinted && d.suggestion === undefined && /unknown field|no field/i.test(d.message) ? forkHint(schema) : "";
+    if (hint) hinted = true;
+    return {
     ruleId: PARSE_ERROR_RULE_ID,
     severity: d.severity === "error" ? "error" : "warning",
-    message: d.message + (d.suggestion === undefined && /unknown field|no field/i.test(d.message) ? forkHint(schema) : ""),
+    message: d.message + hint,
     file,
     line: d.line,
     column: d.column,
     ...(d.endLine !== undefined ? { endLine: d.endLine, endColumn: d.endColumn } : {}),
     phases: [],
-  }));
+    };
+  });
   return { doc, message: bound.message, findings };
 }
 
@@ -177,7 +184,7 @@ function loadSolverNet(solver: SolverModel, options: LintOptions, schema: Schema
   const resolved = resolveReference(reference, solver.file, options);
   if (!resolved.path) {
     outcome.findings.push({
-      ruleId: "missing-file",
+      ruleId: MISSING_FILE_RULE_ID,
       severity: "error",
       message: `${field} "${reference}" was not found (looked in ${resolved.tried.join(", ")}); Caffe resolves it against the directory it is started from: use --root to name it`,
       file: solver.file,
@@ -201,7 +208,7 @@ function loadSolverNet(solver: SolverModel, options: LintOptions, schema: Schema
 }
 
 function missingNetFinding(solver: SolverModel): Finding {
-  return { ruleId: "missing-file", severity: "error", message: "The solver names no net (net, train_net, net_param or train_net_param): Caffe has nothing to train", file: solver.file, line: 1, column: 1, phases: [] };
+  return { ruleId: MISSING_FILE_RULE_ID, severity: "error", message: "The solver names no net (net, train_net, net_param or train_net_param): Caffe has nothing to train", file: solver.file, line: 1, column: 1, phases: [] };
 }
 
 function positionOf(message: PlainMessage, field: string): { line: number; column: number } {

@@ -142,7 +142,8 @@ export function netKind(net: PlainMessage): NetKind {
   const hasInput = strs(net, "input").length > 0 || layers.some((l) => str(l, "type") === "Input");
   if (!hasLoss && hasInput) return "deploy";
   if (hasPhaseRules(net)) return "train_val";
-  return "train";
+  // Without a loss and phase rules, a net reading a dataset only evaluates or extracts features.
+  return hasLoss ? "train" : "test";
 }
 
 export interface ModelOptions extends BuildOptions {
@@ -161,14 +162,17 @@ export interface ModelOptions extends BuildOptions {
 /** Builds the model of one (upgraded) net file. */
 export function buildNetModel(net: PlainMessage, file: string, options: ModelOptions = {}): NetModel {
   const kind = netKind(net);
-  const wanted: Phase[] = options.phases ?? (kind === "deploy" ? ["TEST"] : ["TRAIN", "TEST"]);
+  const wanted: Phase[] = options.phases ?? (kind === "deploy" || kind === "test" ? ["TEST"] : ["TRAIN", "TEST"]);
   const phases: Partial<Record<Phase, PhaseNet>> = {};
   for (const phase of wanted) {
     const solverState = phase === "TRAIN" ? options.trainState : options.testState;
     const state = mergeNetState(phase, sub(net, "state"), solverState);
     if (options.stages) state.stages.push(...options.stages);
     if (options.level !== undefined) state.level = options.level;
-    phases[phase] = buildPhaseNet(net, state, options);
+    const built = buildPhaseNet(net, state, options);
+    // A phase with no input at all is not meant to be run from this file (a train-only file's TEST phase).
+    const hasSource = strs(net, "input").length > 0 || built.layers.some((l) => DATA_LAYER_TYPES.has(l.type) || l.type === "Input");
+    if (hasSource || wanted.length === 1) phases[phase] = built;
   }
   return { file, net, original: options.original ?? net, phases, kind };
 }

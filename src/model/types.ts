@@ -55,6 +55,7 @@ export interface PhaseNet {
   paramCount?: number;
 }
 
+/** deploy: inputs, no loss; train_val: phase rules; train: a loss, no phase rules; test: a dataset, no loss. */
 export type NetKind = "deploy" | "train" | "train_val" | "test";
 
 export interface NetModel {

@@ -1,0 +1,178 @@
+/**
+ * The command line: argument parsing (yargs), running the pipeline, choosing a
+ * reporter, writing its text, and mapping the outcome to an exit code:
+ * 0 no errors, 1 errors (or more warnings than --max-warnings),
+ * 2 usage error or input that cannot be read or parsed.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import yargs from "yargs";
+import { ConfigError } from "../config/errors.js";
+import { hasParseErrors, lintFilesDetailed } from "../lint/lint-files.js";
+import { TOOL_VERSION } from "../lint/version.js";
+import { formatters, formatterNames, isFormatterName } from "../report/formatters.js";
+import { reportTotals } from "../report/finalize.js";
+import { SchemaLoadError } from "../schema/load.js";
+import { dumpFile } from "./dump.js";
+import { explainRule, findRule, listRules } from "./explain.js";
+import { UsageError, type CliIo } from "./io.js";
+import { attachLog, logToCsvCommand } from "./log-command.js";
+
+export interface LintArgs {
+  files: string[];
+  format: string;
+  output?: string;
+  config?: string;
+  proto?: string;
+  root?: string;
+  weights?: string;
+  stage: string[];
+  level?: number;
+  maxWarnings?: number;
+  color?: boolean;
+  log?: string;
+}
+
+async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
+  if (!isFormatterName(args.format)) throw new UsageError(`unknown format '${args.format}' (use ${formatterNames.join(", ")})`);
+  if (args.files.length === 0 && !args.log) throw new UsageError("no input: give a net or solver prototxt (and/or --log train.log); see 'bnlint --help'");
+  const { report } = lintFilesDetailed(args.files, {
+    cwd: io.cwd,
+    ...(args.config ? { configFile: args.config } : {}),
+    ...(args.proto ? { proto: path.resolve(io.cwd, args.proto) } : {}),
+    ...(args.root ? { root: args.root } : {}),
+    ...(args.weights ? { weights: args.weights } : {}),
+    ...(args.stage.length > 0 ? { stages: args.stage } : {}),
+    ...(args.level !== undefined ? { level: args.level } : {}),
+  });
+  const finalReport = args.log ? await attachLog(report, path.resolve(io.cwd, args.log), io) : report;
+  const color = args.color ?? (args.output === undefined && io.stdoutIsTTY && !io.env["NO_COLOR"]);
+  const text = formatters[args.format](finalReport, { color, cwd: io.cwd });
+  if (args.output) {
+    fs.writeFileSync(path.resolve(io.cwd, args.output), text);
+  } else {
+    io.stdout(text);
+  }
+  if (hasParseErrors(finalReport)) return 2;
+  const totals = reportTotals(finalReport);
+  if (totals.errorCount > 0) return 1;
+  if (args.maxWarnings !== undefined && args.maxWarnings >= 0 && totals.warningCount > args.maxWarnings) {
+    io.stderr(`bnlint found ${totals.warningCount} warnings (more than --max-warnings ${args.maxWarnings})\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const fail = (message: string): never => {
+    throw new UsageError(message);
+  };
+  const parser = yargs(argv)
+    .scriptName("bnlint")
+    .usage("$0 [files..] [options]\n\nLint Caffe nets, solvers, datasets and training logs for causes of divergence.")
+    .version(TOOL_VERSION)
+    .exitProcess(false)
+    .strict()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      fail(msg ?? "invalid arguments");
+    })
+    .command(
+      ["$0 [files..]", "lint"],
+      "lint nets and solvers (the default command)",
+      (y) =>
+        y
+          .positional("files", { type: "string", array: true, default: [] as string[], describe: "net or solver .prototxt files" })
+          .option("format", { alias: "f", type: "string", default: "stylish", describe: `output format: ${formatterNames.join(", ")}` })
+          .option("output", { alias: "o", type: "string", describe: "write the report to a file instead of stdout" })
+          .option("config", { alias: "c", type: "string", describe: "use this configuration file instead of looking for .bnlintrc.json" })
+          .option("proto", { type: "string", describe: "a Caffe fork's caffe.proto that replaces bnlint's (SSD, SegNet, ...)" })
+          .option("root", { type: "string", describe: "extra directory to resolve nets and datasets against" })
+          .option("weights", { type: "string", describe: "pretrained weights the training starts from (.caffemodel)" })
+          .option("stage", { type: "string", array: true, default: [] as string[], describe: "NetState stages to instantiate the nets with" })
+          .option("level", { type: "number", describe: "NetState level" })
+          .option("max-warnings", { type: "number", describe: "exit with 1 when there are more warnings than this" })
+          .option("color", { type: "boolean", describe: "force colour on or off (default: on for a terminal)" })
+          .option("log", { type: "string", describe: "a Caffe training log to diagnose (with or without the net)" })
+          .option("list-rules", { type: "boolean", describe: "list the rules and exit" }),
+      async (a) => {
+        if (a["list-rules"]) {
+          io.stdout(listRules());
+          return;
+        }
+        exitCode = await lintCommand(
+          {
+            files: (a.files as string[]) ?? [],
+            format: a.format,
+            output: a.output,
+            config: a.config,
+            proto: a.proto,
+            root: a.root,
+            weights: a.weights,
+            stage: a.stage as string[],
+            level: a.level,
+            maxWarnings: a["max-warnings"],
+            color: a.color,
+            log: a.log,
+          },
+          io,
+        );
+      },
+    )
+    .command(
+      "dump <file>",
+      "print a prototxt as protobuf JSON (field names as in caffe.proto)",
+      (y) =>
+        y
+          .positional("file", { type: "string", demandOption: true })
+          .option("proto", { type: "string", describe: "a Caffe fork's caffe.proto" })
+          .option("type", { type: "string", describe: "message type (default: NetParameter or SolverParameter by content)" }),
+      (a) => {
+        const result = dumpFile(path.resolve(io.cwd, a.file), { ...(a.proto ? { proto: path.resolve(io.cwd, a.proto) } : {}), ...(a.type ? { type: a.type } : {}) });
+        if (result.errors.length > 0) {
+          io.stderr(result.errors.map((e) => `${e}\n`).join(""));
+          exitCode = 2;
+          return;
+        }
+        io.stdout(result.json);
+      },
+    )
+    .command(
+      "explain <rule>",
+      "show the documentation of a rule",
+      (y) => y.positional("rule", { type: "string", demandOption: true }),
+      (a) => {
+        io.stdout(explainRule(findRule(a.rule)));
+      },
+    )
+    .command(
+      "log-to-csv <log>",
+      "export a Caffe training log's series (iteration, loss, lr, outputs) as CSV",
+      (y) => y.positional("log", { type: "string", demandOption: true }).option("output", { alias: "o", type: "string" }),
+      async (a) => {
+        const csv = await logToCsvCommand(path.resolve(io.cwd, a.log));
+        if (a.output) fs.writeFileSync(path.resolve(io.cwd, a.output), csv);
+        else io.stdout(csv);
+      },
+    )
+    .help()
+    .alias("help", "h");
+
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof SchemaLoadError) {
+      io.stderr(`bnlint: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof Error && err.name === "YError") {
+      io.stderr(`bnlint: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  return exitCode;
+}
