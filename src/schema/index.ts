@@ -9,3 +9,6 @@ export type { JsonValue } from "./json.js";
 export { closestName, editDistance } from "./closest.js";
 export { upgradeNet, upgradeSolver, netFormat, isV1Net, cloneMessage, V1_LAYER_TYPES, V0_LAYER_TYPES, SOLVER_TYPES } from "./upgrade.js";
 export type { NetFormat, UpgradeResult } from "./upgrade.js";
+export { fieldDefault, get, view } from "./defaults.js";
+export type { MessageView } from "./defaults.js";
+export { decodeBinary, floatArray, BinaryDecodeError } from "./binary.js";
