@@ -1,0 +1,359 @@
+/**
+ * Statistics of a Caffe dataset (an LMDB of caffe.Datum records), gathered in
+ * one streamed pass in key order, the order Caffe's Data layer reads:
+ * record count, shapes, storage kind, undecodable or wrongly sized records,
+ * pixel value range and per-channel mean/std, label histogram and whether the
+ * labels look shuffled along the keys.
+ *
+ * Bounded work on large datasets: at most `maxRecords` records are read (the
+ * key-order prefix, i.e. the records training starts with; the total count
+ * still comes from the meta page). Pixel statistics use a reproducible random
+ * subset of about `pixelSampleRecords` of the scanned records, drawn with a
+ * seeded generator, so they cost little even when every record is decoded.
+ * Output is plain JSON-serialisable data.
+ */
+import { decodeDatum, DatumDecodeError } from "./datum.js";
+import { readImageHeader } from "./image-header.js";
+import { openLmdb, type LmdbEnv } from "./lmdb/reader.js";
+
+/** Anything that yields records in key order; `count` is the total when known. */
+export interface RecordStream {
+  count?: number;
+  entries(): Iterable<{ key: Uint8Array; value: Uint8Array }>;
+}
+
+export interface ScanOptions {
+  /** Records to read at most (a key-order prefix); default 100,000. */
+  maxRecords?: number;
+  /** Target number of records whose pixels enter value statistics; default 1,000. */
+  pixelSampleRecords?: number;
+  /** Seed of the pixel-sample draw; default 1. */
+  seed?: number;
+  /** Called every few thousand records and at the end. */
+  onProgress?: (scanned: number, total: number) => void;
+  /** How many example keys to keep per finding; default 5. */
+  exampleKeys?: number;
+}
+
+/** A count of records with a property, plus the first few keys having it. */
+export interface KeyedCount {
+  count: number;
+  firstKeys: string[];
+}
+
+export interface ChannelStats {
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+/** Whether labels change along the key order as often as a random order would make them. */
+export interface LabelOrderStats {
+  /** Records whose label differs from the previous record's. */
+  changes: number;
+  /** Expected changes if the same labels were in uniformly random order. */
+  expectedChanges: number;
+  /** Standard deviation of the changes under random order. */
+  stdChanges: number;
+  /** (changes - expected) / std: strongly negative means labels come in runs. */
+  z: number | null;
+  /** changes / expected: about 1 when shuffled, near 0 when grouped by class. */
+  ratio: number | null;
+  verdict: "shuffled" | "unshuffled" | "undetermined";
+}
+
+export type StorageKind = "bytes" | "float" | "encoded" | "mixed" | "none";
+
+export interface DatasetStats {
+  /** Records in the dataset (from the LMDB meta page when available). */
+  count: number;
+  /** Records actually read. */
+  scanned: number;
+  /** How the scanned records and the pixel sample were chosen. */
+  sampling: { prefix: boolean; maxRecords: number; pixelRecords: number; seed: number };
+  firstKeys: string[];
+  maxValueBytes: number;
+  /** Shape (C, H, W) of the first decodable record, and those disagreeing with it. */
+  shape: { chw: [number, number, number] | null; consistent: boolean; mismatches: KeyedCount; distinct: { chw: [number, number, number]; count: number }[] };
+  storage: { kind: StorageKind; bytes: number; float: number; encoded: number; empty: number; imageFormats: Record<string, number> };
+  /** Records that are not valid caffe.Datum messages. */
+  undecodable: KeyedCount & { firstReasons: string[] };
+  /** Records whose data or float_data length is not C*H*W. */
+  sizeMismatch: KeyedCount;
+  /** Pixel values of the sampled records (not for encoded images); null if none. */
+  pixels: { records: number; min: number; max: number; perChannel: ChannelStats[] } | null;
+  labels: { histogram: Record<string, number>; distinct: number; min: number | null; max: number | null };
+  labelOrder: LabelOrderStats;
+}
+
+/** A small seeded generator (mulberry32): uniform [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How far below its random-order expectation the change count must fall to call the order unshuffled. */
+export const UNSHUFFLED_MAX_RATIO = 0.5;
+export const UNSHUFFLED_MAX_Z = -3;
+
+/**
+ * The label-order statistic: the number of label changes between consecutive
+ * records, against its mean and spread when the same multiset of labels is in
+ * uniformly random order (the k-category runs test: with N labels, n_i of
+ * class i, S2 = sum n_i^2, S3 = sum n_i^3, E = (N^2 - S2) / N and
+ * Var = (S2 (S2 + N (N + 1)) - 2 N S3 - N^3) / (N^2 (N - 1))). Conditioning on
+ * the histogram keeps it fair to imbalanced datasets.
+ */
+export function labelOrderFromCounts(changes: number, histogram: Iterable<number>): LabelOrderStats {
+  let n = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let distinct = 0;
+  for (const c of histogram) {
+    if (c <= 0) continue;
+    n += c;
+    s2 += c * c;
+    s3 += c * c * c;
+    distinct++;
+  }
+  if (n < 3 || distinct < 2) {
+    return { changes, expectedChanges: 0, stdChanges: 0, z: null, ratio: null, verdict: "undetermined" };
+  }
+  const expected = (n * n - s2) / n;
+  const variance = Math.max(0, (s2 * (s2 + n * (n + 1)) - 2 * n * s3 - n * n * n) / (n * n * (n - 1)));
+  const std = Math.sqrt(variance);
+  const z = std > 0 ? (changes - expected) / std : null;
+  const ratio = changes / expected;
+  const unshuffled = ratio < UNSHUFFLED_MAX_RATIO && (z === null || z < UNSHUFFLED_MAX_Z);
+  return { changes, expectedChanges: expected, stdChanges: std, z, ratio, verdict: unshuffled ? "unshuffled" : "shuffled" };
+}
+
+/** The label-order statistic of a label sequence. */
+export function labelOrder(labels: ArrayLike<number>): LabelOrderStats {
+  const counts = new Map<number, number>();
+  let changes = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    counts.set(l, (counts.get(l) ?? 0) + 1);
+    if (i > 0 && l !== labels[i - 1]) changes++;
+  }
+  return labelOrderFromCounts(changes, counts.values());
+}
+
+const utf8 = new TextDecoder("utf-8");
+const keyText = (k: Uint8Array) => utf8.decode(k);
+
+function addKey(k: KeyedCount, key: Uint8Array, limit: number): void {
+  k.count++;
+  if (k.firstKeys.length < limit) k.firstKeys.push(keyText(key));
+}
+
+/** Running pixel sums per channel. Byte pixels go through a 256-bin histogram (exact and fast). */
+interface PixelAccumulator {
+  channels: number;
+  byteHist: Float64Array;
+  sum: Float64Array;
+  sumSq: Float64Array;
+  count: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  records: number;
+}
+
+function newAccumulator(channels: number): PixelAccumulator {
+  return {
+    channels,
+    byteHist: new Float64Array(channels * 256),
+    sum: new Float64Array(channels),
+    sumSq: new Float64Array(channels),
+    count: new Float64Array(channels),
+    min: new Float64Array(channels).fill(Infinity),
+    max: new Float64Array(channels).fill(-Infinity),
+    records: 0,
+  };
+}
+
+function finishPixels(acc: PixelAccumulator | null): DatasetStats["pixels"] {
+  if (!acc || acc.records === 0) return null;
+  const perChannel: ChannelStats[] = [];
+  for (let c = 0; c < acc.channels; c++) {
+    let n = acc.count[c]!;
+    let sum = acc.sum[c]!;
+    let sumSq = acc.sumSq[c]!;
+    let min = acc.min[c]!;
+    let max = acc.max[c]!;
+    for (let v = 0; v < 256; v++) {
+      const h = acc.byteHist[c * 256 + v]!;
+      if (h === 0) continue;
+      n += h;
+      sum += h * v;
+      sumSq += h * v * v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const mean = n > 0 ? sum / n : 0;
+    perChannel.push({ mean, std: n > 0 ? Math.sqrt(Math.max(0, sumSq / n - mean * mean)) : 0, min, max });
+  }
+  return {
+    records: acc.records,
+    min: Math.min(...perChannel.map((c) => c.min)),
+    max: Math.max(...perChannel.map((c) => c.max)),
+    perChannel,
+  };
+}
+
+/**
+ * Scans a dataset: `source` is an LMDB path, an opened LmdbEnv or any
+ * key-ordered record stream. Throws LmdbError for unreadable environments;
+ * records that do not decode are counted, not thrown.
+ */
+export function scanDataset(source: string | LmdbEnv | RecordStream, options: ScanOptions = {}): DatasetStats {
+  const stream: RecordStream = typeof source === "string" ? openLmdb(source) : source;
+  const maxRecords = options.maxRecords ?? 100_000;
+  const seed = options.seed ?? 1;
+  const limit = options.exampleKeys ?? 5;
+  const total = stream.count;
+  const planned = Math.min(total ?? maxRecords, maxRecords);
+  const pixelTarget = options.pixelSampleRecords ?? 1000;
+  const pixelProbability = planned > 0 ? Math.min(1, pixelTarget / planned) : 1;
+  const random = seededRandom(seed);
+
+  let scanned = 0;
+  let maxValueBytes = 0;
+  const firstKeys: string[] = [];
+  let refShape: [number, number, number] | null = null;
+  const shapes = new Map<string, { chw: [number, number, number]; count: number }>();
+  const mismatches: KeyedCount = { count: 0, firstKeys: [] };
+  const undecodable = { count: 0, firstKeys: [] as string[], firstReasons: [] as string[] };
+  const sizeMismatch: KeyedCount = { count: 0, firstKeys: [] };
+  const storage = { bytes: 0, float: 0, encoded: 0, empty: 0, imageFormats: {} as Record<string, number> };
+  const labelCounts = new Map<number, number>();
+  let changes = 0;
+  let previousLabel: number | undefined;
+  let pixels: PixelAccumulator | null = null;
+
+  for (const { key, value } of stream.entries()) {
+    if (scanned >= maxRecords) break;
+    scanned++;
+    if (firstKeys.length < 3) firstKeys.push(keyText(key));
+    if (value.length > maxValueBytes) maxValueBytes = value.length;
+    if (options.onProgress && (scanned & 4095) === 0) options.onProgress(scanned, total ?? scanned);
+
+    let datum;
+    try {
+      datum = decodeDatum(value);
+    } catch (e) {
+      if (!(e instanceof DatumDecodeError)) throw e;
+      addKey(undecodable, key, limit);
+      if (undecodable.firstReasons.length < limit) undecodable.firstReasons.push(e.message);
+      previousLabel = undefined;
+      continue;
+    }
+
+    const label = datum.label;
+    labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
+    if (previousLabel !== undefined && label !== previousLabel) changes++;
+    previousLabel = label;
+
+    let c = datum.channels;
+    let h = datum.height;
+    let w = datum.width;
+    const data = datum.data;
+    const floats = datum.float_data;
+    if (datum.encoded) {
+      storage.encoded++;
+      const header = data ? readImageHeader(data) : undefined;
+      const format = header?.format ?? "unknown";
+      storage.imageFormats[format] = (storage.imageFormats[format] ?? 0) + 1;
+      if (header) {
+        c = header.channels;
+        h = header.height;
+        w = header.width;
+      }
+    } else if (data && data.length > 0) storage.bytes++;
+    else if (floats && floats.length > 0) storage.float++;
+    else storage.empty++;
+
+    const shapeKey = `${c}x${h}x${w}`;
+    const entry = shapes.get(shapeKey);
+    if (entry) entry.count++;
+    else if (shapes.size < 16) shapes.set(shapeKey, { chw: [c, h, w], count: 1 });
+    if (!refShape) refShape = [c, h, w];
+    else if (refShape[0] !== c || refShape[1] !== h || refShape[2] !== w) addKey(mismatches, key, limit);
+
+    if (datum.encoded) continue;
+    const expected = c * h * w;
+    const stored = data && data.length > 0 ? data.length : floats ? floats.length : 0;
+    if (stored !== expected) {
+      addKey(sizeMismatch, key, limit);
+      continue;
+    }
+    if (expected === 0 || c !== refShape[0] || h !== refShape[1] || w !== refShape[2]) continue;
+    if (pixelProbability < 1 && random() >= pixelProbability) continue;
+    pixels ??= newAccumulator(c);
+    pixels.records++;
+    const plane = h * w;
+    if (data && data.length > 0) {
+      const hist = pixels.byteHist;
+      for (let ch = 0; ch < c; ch++) {
+        const base = ch * 256;
+        const end = (ch + 1) * plane;
+        for (let i = ch * plane; i < end; i++) hist[base + data[i]!]!++;
+      }
+    } else if (floats) {
+      for (let ch = 0; ch < c; ch++) {
+        let sum = 0;
+        let sumSq = 0;
+        let min = pixels.min[ch]!;
+        let max = pixels.max[ch]!;
+        const end = (ch + 1) * plane;
+        for (let i = ch * plane; i < end; i++) {
+          const v = floats[i]!;
+          sum += v;
+          sumSq += v * v;
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+        pixels.sum[ch]! += sum;
+        pixels.sumSq[ch]! += sumSq;
+        pixels.count[ch]! += plane;
+        pixels.min[ch] = min;
+        pixels.max[ch] = max;
+      }
+    }
+  }
+  options.onProgress?.(scanned, total ?? scanned);
+
+  const sortedLabels = [...labelCounts.keys()].sort((a, b) => a - b);
+  const histogram: Record<string, number> = {};
+  for (const l of sortedLabels) histogram[String(l)] = labelCounts.get(l)!;
+  const kinds = (["bytes", "float", "encoded"] as const).filter((k) => storage[k] > 0);
+  const kind: StorageKind = kinds.length === 0 ? "none" : kinds.length === 1 ? kinds[0]! : "mixed";
+
+  return {
+    count: total ?? scanned,
+    scanned,
+    sampling: { prefix: total !== undefined && scanned < total, maxRecords, pixelRecords: pixels?.records ?? 0, seed },
+    firstKeys,
+    maxValueBytes,
+    shape: { chw: refShape, consistent: mismatches.count === 0, mismatches, distinct: [...shapes.values()] },
+    storage: { kind, ...storage },
+    undecodable,
+    sizeMismatch,
+    pixels: finishPixels(pixels),
+    labels: {
+      histogram,
+      distinct: sortedLabels.length,
+      min: sortedLabels.length ? sortedLabels[0]! : null,
+      max: sortedLabels.length ? sortedLabels[sortedLabels.length - 1]! : null,
+    },
+    labelOrder: labelOrderFromCounts(changes, labelCounts.values()),
+  };
+}
