@@ -2,32 +2,44 @@
 import type { Document, Field, Pos, Value } from "../../src/prototxt/ast.js";
 import { stringValue } from "../../src/prototxt/parse.js";
 
-/** Line and code-point column of a UTF-16 offset, computed naively from the start of the source. */
-export function naivePos(source: string, offset: number): { line: number; column: number } {
+/**
+ * Line and code-point column of every UTF-16 offset of the source (offsets inside
+ * a surrogate pair get the column of the pair), computed naively in one pass.
+ */
+export function naivePositions(source: string): { lines: Int32Array; columns: Int32Array } {
+  const lines = new Int32Array(source.length + 1);
+  const columns = new Int32Array(source.length + 1);
   let line = 1;
   let column = 1;
-  for (let k = 0; k < offset; ) {
+  for (let k = 0; k <= source.length; ) {
+    lines[k] = line;
+    columns[k] = column;
+    if (k === source.length) break;
     const cp = source.codePointAt(k)!;
-    const width = cp > 0xffff ? 2 : 1;
-    if (k + width > offset) break;
+    if (cp > 0xffff) {
+      lines[k + 1] = line;
+      columns[k + 1] = column;
+      k += 2;
+    } else {
+      k += 1;
+    }
     if (cp === 10) {
       line++;
       column = 1;
     } else {
       column++;
     }
-    k += width;
   }
-  return { line, column };
+  return { lines, columns };
 }
 
 /** Every Pos in the document: checks line/column against the offset, returns the problems found. */
 export function positionProblems(source: string, doc: Document): string[] {
   const problems: string[] = [];
+  const { lines, columns } = naivePositions(source);
   const check = (p: Pos, what: string): void => {
-    const want = naivePos(source, p.offset);
-    if (p.line !== want.line || p.column !== want.column || p.offset < 0 || p.offset > source.length) {
-      problems.push(`${what}: ${p.line}:${p.column}@${p.offset}, expected ${want.line}:${want.column}`);
+    if (p.offset < 0 || p.offset > source.length || p.line !== lines[p.offset] || p.column !== columns[p.offset]) {
+      problems.push(`${what}: ${p.line}:${p.column}@${p.offset}, expected ${lines[p.offset]}:${columns[p.offset]}`);
     }
   };
   const visit = (fields: Field[]): void => {
