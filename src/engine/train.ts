@@ -29,6 +29,12 @@ export interface LayerPassStats {
 export interface IterationResult extends UpdateInfo {
   /** The iteration's loss (float32, averaged over iter_size sub-passes), before the update. */
   loss: number;
+  /**
+   * What `caffe train` prints as "Iteration i, loss = ": Caffe's smoothed_loss_,
+   * a float32 running mean over the last average_loss losses, updated
+   * incrementally (so it drifts from the true loss in the last digits).
+   */
+  smoothedLoss: number;
   /** Per sub-pass losses (one entry when iter_size is 1). */
   subLosses: number[];
   /** Per-layer statistics in pass order, when `layerStats` was requested. */
@@ -72,10 +78,31 @@ function combineHooks(a: LayerHook | undefined, b: LayerHook | undefined): Layer
   };
 }
 
+/** Caffe's Solver::UpdateSmoothedLoss state: the window of recent losses and the running value. */
+interface SmoothedLoss {
+  window: number[];
+  value: number;
+}
+
+function updateSmoothedLoss(state: SmoothedLoss, loss: number, size: number, step: number): number {
+  const f = Math.fround;
+  if (state.window.length < size) {
+    state.window.push(loss);
+    const n = state.window.length;
+    state.value = f(f(f(state.value * (n - 1)) + loss) / n);
+  } else {
+    const index = step % size;
+    state.value = f(state.value + f(f(loss - state.window[index]!) / size));
+    state.window[index] = loss;
+  }
+  return state.value;
+}
+
 /** Run `options.iterations` solver iterations on `net`, returning what each one did. */
 export function trainSteps(net: Net, solver: SolverState, options: TrainOptions): IterationResult[] {
   const results: IterationResult[] = [];
   const iterSize = solver.settings.iterSize;
+  const smoothed: SmoothedLoss = { window: [], value: 0 };
   for (let n = 0; n < options.iterations; n++) {
     const sink: LayerPassStats[] = [];
     const hook = combineHooks(options.onLayer, options.layerStats ? statsHook(sink) : undefined);
@@ -90,8 +117,9 @@ export function trainSteps(net: Net, solver: SolverState, options: TrainOptions)
     }
     loss = Math.fround(loss / iterSize);
     options.beforeUpdate?.(solver.iter, loss, net);
+    const smoothedLoss = updateSmoothedLoss(smoothed, loss, solver.settings.averageLoss, n);
     const info = applyUpdate(solver, net, hook);
-    const result: IterationResult = { ...info, loss, subLosses, ...(options.layerStats ? { layers: sink } : {}) };
+    const result: IterationResult = { ...info, loss, smoothedLoss, subLosses, ...(options.layerStats ? { layers: sink } : {}) };
     results.push(result);
     const proceed = options.afterUpdate?.(result, net);
     if (proceed === false) break;

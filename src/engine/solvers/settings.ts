@@ -29,6 +29,8 @@ export interface SolverSettings {
   /** Negative: no clipping. */
   clipGradients: number;
   iterSize: number;
+  /** Window of the displayed (smoothed) loss. */
+  averageLoss: number;
 }
 
 /** solver `type` strings (any case, as Caffe's registry accepts the canonical names) and legacy solver_type enums. */
@@ -83,6 +85,7 @@ export function readSolverSettings(param: PlainMessage): SolverSettings {
     regularizationType: "L2",
     clipGradients: Math.fround(num(param, "clip_gradients", -1)),
     iterSize: num(param, "iter_size", 1),
+    averageLoss: num(param, "average_loss", 1),
   };
   const reg = param.regularization_type === undefined ? "L2" : String(param.regularization_type);
   if (reg !== "L1" && reg !== "L2") throw new SolverError(`unknown regularization_type "${reg}" (expected L1 or L2)`);
@@ -103,6 +106,7 @@ function checkSettings(s: SolverSettings): void {
   }
   if (s.lrPolicy === "poly" && !(s.maxIter > 0)) throw new SolverError(`lr_policy "poly" needs max_iter > 0 (got max_iter: ${floatText(s.maxIter)})`);
   if (!Number.isInteger(s.iterSize) || s.iterSize < 1) throw new SolverError(`iter_size must be a positive integer (got iter_size: ${floatText(s.iterSize)})`);
+  if (!Number.isInteger(s.averageLoss) || s.averageLoss < 1) throw new SolverError(`average_loss must be a positive integer (got average_loss: ${floatText(s.averageLoss)})`);
   if ((s.type === "AdaGrad" || s.type === "RMSProp") && s.momentum !== 0) {
     throw new SolverError(`momentum cannot be used with ${s.type} (got momentum: ${floatText(s.momentum)}; remove it)`);
   }
