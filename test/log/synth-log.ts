@@ -4,6 +4,7 @@
  * debug_info blocks, snapshots, restarts), driven by plain functions for the loss, the learning rate
  * and the per-layer magnitudes. Deterministic: the same spec always gives the same lines.
  */
+import { seededRandom } from "../../src/engine/rng.js";
 
 /** %.6g as C's printf (and C++ ostream's default precision) writes it; NaN as "-nan" or "nan". */
 export function g6(v: number, nan = "nan"): string {
@@ -22,17 +23,8 @@ export function g6(v: number, nan = "nan"): string {
   return fixed.includes(".") ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
 }
 
-/** A small deterministic PRNG (mulberry32) so fixtures are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded generator (mulberry32), so fixtures are reproducible. */
+export const rng = seededRandom;
 
 export interface SynthLayer {
   name: string;
