@@ -52,11 +52,15 @@ interface Region {
   endColumn?: number;
 }
 
-function findingRegion(f: Finding): Region | undefined {
-  if (!(f.line >= 1)) return undefined;
+/**
+ * The region of a finding. GitHub code scanning needs a startLine on every
+ * result, so a file-level finding (line 0) points at line 1, without columns.
+ */
+function findingRegion(f: Finding): Region {
+  if (!(f.line >= 1)) return { startLine: 1 };
   const region: Region = { startLine: f.line };
   if (f.column >= 1) region.startColumn = f.column;
-  if (f.endLine !== undefined && f.endLine >= 1) region.endLine = f.endLine;
+  if (f.endLine !== undefined && f.endLine >= f.line) region.endLine = f.endLine;
   if (f.endColumn !== undefined && f.endColumn >= 1) region.endColumn = f.endColumn;
   return region;
 }
@@ -109,9 +113,7 @@ function sarifFix(f: Finding, cwd: string): Record<string, unknown> | undefined 
 }
 
 function sarifResult(f: Finding, ruleIndex: number, cwd: string): Record<string, unknown> {
-  const physicalLocation: Record<string, unknown> = { artifactLocation: artifactLocation(f.file, cwd) };
-  const region = findingRegion(f);
-  if (region !== undefined) physicalLocation.region = region;
+  const physicalLocation = { artifactLocation: artifactLocation(f.file, cwd), region: findingRegion(f) };
   const result: Record<string, unknown> = {
     ruleId: f.ruleId,
     ruleIndex,

@@ -289,6 +289,12 @@ describe("sarif", () => {
     expect(out.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: "file:///elsewhere/my%20net.prototxt" });
   });
 
+  it("gives every result a start line, even a file-level finding", () => {
+    const fileLevel: Finding = { ...INFO, line: 0, column: 0 };
+    const region = JSON.parse(sarif(reportOf([fileLevel]), PLAIN)).runs[0].results[0].locations[0].physicalLocation.region;
+    expect(region).toEqual({ startLine: 1 });
+  });
+
   it("has an empty results array for a clean run", () => {
     expect(JSON.parse(sarif(emptyReport(), PLAIN)).runs[0].results).toEqual([]);
   });
