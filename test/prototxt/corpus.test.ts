@@ -14,6 +14,8 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SHARED = path.resolve(REPO, "../shared");
 const CORPUS = path.join(SHARED, "corpus");
 const HAVE_SHARED = fs.existsSync(path.join(CORPUS, "manifest.json"));
+/** Generous limit: the machine running the suite may be busy. */
+const SLOW_TEST_TIMEOUT_MS = 120_000;
 if (!HAVE_SHARED) console.warn("../shared absent: skipping the text-format corpus tests");
 
 interface ManifestEntry {
@@ -130,7 +132,7 @@ describe.skipIf(!HAVE_SHARED)("real Caffe prototxts (../shared corpus)", () => {
       }
     }
     expect(failures).toEqual([]);
-  });
+  }, SLOW_TEST_TIMEOUT_MS);
 
   it("the reference's rejections are all about the schema, not the syntax", () => {
     const reasons = manifest
@@ -152,5 +154,5 @@ describe.skipIf(!HAVE_SHARED)("real Caffe prototxts (../shared corpus)", () => {
       differences.push(...out.slice(0, 3));
     }
     expect(differences).toEqual([]);
-  });
+  }, SLOW_TEST_TIMEOUT_MS);
 });

@@ -198,7 +198,7 @@ describe("nesting depth", () => {
     expect(errorOf(deep, 1_000_000).message).toMatch(/expected '}' to close 'a'/);
     expect(errorOf("a: [{".repeat(50_000), 1_000_000).message).toMatch(/expected '}' to close 'a'/);
     expect(errorOf("a: [{".repeat(1000)).message).toMatch(/deeper than 100/);
-  });
+  }, 120_000);
 });
 
 describe("stringValue", () => {
