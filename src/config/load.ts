@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { DIRECTIVE_RULE_ID } from "./builtin-rules.js";
+import { DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID } from "./builtin-rules.js";
 import { ConfigError } from "./errors.js";
 import { didYouMean } from "./suggest.js";
 import { CONFIG_FILE_NAME, emptyConfig, type ProbeSettings, type ResolvedConfig, type RuleLevel, type RuleSetting } from "./types.js";
@@ -112,7 +112,7 @@ interface RawConfig {
  * `file` should be absolute. Throws ConfigError listing every problem.
  */
 export function parseConfig(text: string, file: string, knownRuleIds: Iterable<string>): ResolvedConfig {
-  const data = parseJson(text, file);
+  const data = parseJson(text.startsWith("\uFEFF") ? text.slice(1) : text, file);
   const validate = configValidator();
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map(describeSchemaError).filter((p): p is string => p !== undefined);
@@ -125,6 +125,10 @@ export function parseConfig(text: string, file: string, knownRuleIds: Iterable<s
   const problems: string[] = [];
   const rules: Record<string, RuleSetting> = {};
   for (const [id, entry] of Object.entries(raw.rules ?? {})) {
+    if (id === PARSE_ERROR_RULE_ID) {
+      problems.push(`${shownPath(file)}: rules.${id}: parse errors cannot be turned off or re-levelled`);
+      continue;
+    }
     if (!knownSet.has(id)) {
       problems.push(`${shownPath(file)}: rules.${id}: unknown rule${didYouMean(id, known)}`);
       continue;

@@ -106,6 +106,7 @@ describe("rejecting an invalid configuration, naming file and key", () => {
     ["options that are not an object", { rules: { "bn-global-stats-phase": ["error", 3] } }, ["rules.bn-global-stats-phase[1]: must be object"]],
     ["too long an entry", { rules: { "bn-global-stats-phase": ["error", {}, {}] } }, ["rules.bn-global-stats-phase: must NOT have more than 2 items"]],
     ["an unknown rule", { rules: { "bn-global-stat-phase": "error" } }, ['rules.bn-global-stat-phase: unknown rule (did you mean "bn-global-stats-phase"?)']],
+    ["configuring parse errors", { rules: { "parse-error": "off" } }, ["rules.parse-error: parse errors cannot be turned off or re-levelled"]],
     ["an unknown rule far from any", { rules: { "loss-is-nan": "error" } }, ["rules.loss-is-nan: unknown rule"]],
     ["a malformed rule id", { rules: { Bad_Id: "off" } }, ['rules.Bad_Id: not a rule id (lower-case words joined by "-")']],
     ["an unknown top-level key", { rule: {} }, ['rule: unknown key (did you mean "rules"?)']],
@@ -131,6 +132,10 @@ describe("rejecting an invalid configuration, naming file and key", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual(problems.map((p) => `${file}: ${p}`));
     expect((error as ConfigError).message).toBe(problems.map((p) => `${file}: ${p}`).join("\n"));
+  });
+
+  it("reads a file that starts with a byte-order mark", () => {
+    expect(parseConfig('\uFEFF{"maxWarnings": 3}', file, KNOWN).maxWarnings).toBe(3);
   });
 
   it("gives line and column of a JSON syntax error", () => {
