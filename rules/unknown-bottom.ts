@@ -35,6 +35,7 @@ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolutio
   },
   check(context) {
     const reports: RuleReport<MessageId>[] = [];
+    const byBottom = new Map<string, RuleReport<MessageId>>();
     const model = context.model;
     for (const [phase, net] of phaseNets(context)) {
       // Nets with stage rules (test-on-train / test-on-test, deploy) are only complete in some stage; without a
@@ -46,10 +47,16 @@ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolutio
         if (problem.kind !== "unknown-bottom") continue;
         const providedByStage = stageNets.some((s) => s.layers.some((l) => l.index === problem.layer.index) && !s.problems.some((p) => p.kind === "unknown-bottom" && p.layer.index === problem.layer.index && p.bottomIndex === problem.bottomIndex));
         if (providedByStage) continue;
+        const key = `${problem.layer.index}:${problem.bottomIndex}`;
+        const seen = byBottom.get(key);
+        if (seen) {
+          seen.phases.push(phase);
+          continue;
+        }
         const later = net.layers.find((l) => l.index > problem.layer.index && l.tops.includes(problem.blob));
-        reports.push({
+        byBottom.set(key, {
           messageId: later ? "producedLater" : "unknownBottom",
-          data: { layer: problem.layer.name, blob: problem.blob, phase, producer: later?.name ?? "" },
+          data: { layer: problem.layer.name, blob: problem.blob, producer: later?.name ?? "" },
           node: problem.layer.param,
           field: "bottom",
           fieldIndex: problem.bottomIndex,
@@ -58,6 +65,9 @@ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolutio
         });
       }
     }
+    // One finding per bottom, naming the phases it fails in.
+    for (const report of byBottom.values()) report.data = { ...report.data, phase: report.phases.join(" and ") };
+    reports.push(...byBottom.values());
     return reports;
   },
 });

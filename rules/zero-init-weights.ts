@@ -1,5 +1,6 @@
 import { num, str, sub, subs } from "../src/model/access.js";
 import { defineRule, phaseNets } from "./types.js";
+import { insertField } from "./fix.js";
 import type { RuleReport } from "./types.js";
 
 type MessageId = "noFiller" | "constantZero";
@@ -58,12 +59,14 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip1" bottom: "label" top: 
         reports.push({
           messageId: filler ? "constantZero" : "noFiller",
           data: { type: layer.type, layer: layer.name },
-          node: filler ?? p ?? layer.param,
-          field: filler ? "type" : p ? "num_output" : "type",
+          node: p ?? layer.param,
+          field: filler ? "weight_filler" : p ? "num_output" : "type",
           layer: layer.name,
           phases: [phase],
           ...(context.pretrainedFrom ? { severity: "info" as const } : {}),
-          fix: { description: `add 'weight_filler { type: "xavier" }' to ${field} of layer '${layer.name}'` },
+          fix: filler
+            ? { description: `use a random filler, e.g. 'weight_filler { type: "xavier" }', in layer '${layer.name}'` }
+            : { description: `add 'weight_filler { type: "xavier" }' to ${field} of layer '${layer.name}'`, ...(p ? { edits: insertField(context.file, p, 'weight_filler { type: "xavier" }', context.sourceLines) } : {}) },
         });
       }
     }
