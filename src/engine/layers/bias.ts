@@ -5,10 +5,9 @@
  * written for a bottom), dx = dy.
  */
 import type { Blob, LayerDefinition } from "../types.js";
-import { makeBlob, reshapeBlob } from "../blob.js";
-import { fillBlob } from "../fillers.js";
+import { reshapeBlob } from "../blob.js";
 import { num, optionalSub, sub, wants } from "./params.js";
-import { broadcastDims, operandShape, reduceOverBroadcast } from "./broadcast-common.js";
+import { broadcastDims, learnedOperand, reduceOverBroadcast } from "./broadcast-common.js";
 
 export const biasLayer: LayerDefinition = {
   type: "Bias",
@@ -18,11 +17,7 @@ export const biasLayer: LayerDefinition = {
     const bp = sub(param, "bias_param");
     const axis = num(bp, "axis", 1);
     const params: Blob[] = [];
-    if (bottom.length === 1) {
-      const bias = makeBlob(operandShape(param, bp, bottom[0]!));
-      fillBlob(bias, optionalSub(bp, "filler"), ctx.random);
-      params.push(bias);
-    }
+    if (bottom.length === 1) params.push(learnedOperand(param, bp, bottom[0]!, optionalSub(bp, "filler"), ctx.random));
     let dims: [number, number, number] = [0, 0, 0];
     const biasOf = (bot: Blob[]): Blob => (bot.length === 2 ? bot[1]! : params[0]!);
     return {

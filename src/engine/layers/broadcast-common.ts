@@ -6,7 +6,8 @@
  */
 import type { Blob, LayerParameter } from "../types.js";
 import type { PlainMessage } from "../../schema/types.js";
-import { canonicalAxis, countOf, shapeText } from "../blob.js";
+import { canonicalAxis, countOf, makeBlob, shapeText } from "../blob.js";
+import { fillBlob } from "../fillers.js";
 import { check, num } from "./params.js";
 
 /** Operand shape for the parameter form: bottom.shape[axis .. axis + num_axes) (num_axes -1: to the end). */
@@ -21,6 +22,13 @@ export function operandShape(param: LayerParameter, settings: PlainMessage, bott
   const end = numAxes === -1 ? rank : start + numAxes;
   check(param, end <= rank, `axis ${axisSetting} + num_axes ${numAxes} exceeds the bottom's ${rank} axes`);
   return bottom.shape.slice(start, end);
+}
+
+/** The learned operand of the one-bottom form, filled with `filler`. */
+export function learnedOperand(param: LayerParameter, settings: PlainMessage, bottom: Blob, filler: PlainMessage | undefined, random: () => number): Blob {
+  const operand = makeBlob(operandShape(param, settings, bottom));
+  fillBlob(operand, filler, random);
+  return operand;
 }
 
 /** [outer, dim, inner] for `operand` applied to `bottom` starting at `axis` (given unnormalised). */

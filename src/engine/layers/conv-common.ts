@@ -9,13 +9,13 @@
  *   accumulateWeightGrad: dW_g += colSide_g * im2col(image)_g^T
  * Weights have shape [colChannels, imageChannels / g, kh, kw].
  */
-import type { Blob, LayerContext, LayerParameter } from "../types.js";
+import type { Blob, LayerContext, LayerDefinition, LayerParameter } from "../types.js";
 import type { PlainMessage } from "../../schema/types.js";
-import { makeBlob } from "../blob.js";
+import { countOf, makeBlob, reshapeBlob } from "../blob.js";
 import { fillBlob } from "../fillers.js";
 import { gemm } from "../math/gemm.js";
-import { col2im, im2col, type ConvGeometry } from "../math/im2col.js";
-import { axisOf, bool, check, has, num, nums, optionalSub, sub } from "./params.js";
+import { col2im, convOutputSize, im2col, type ConvGeometry } from "../math/im2col.js";
+import { axisOf, bool, check, has, num, nums, optionalSub, sub, wants } from "./params.js";
 
 /** ConvolutionParameter with defaults applied (2-D only). */
 export interface ConvSettings {
@@ -147,4 +147,81 @@ export function accumulateBiasGrad(diff: Float32Array, biasDiff: Float32Array, o
     }
     biasDiff[c] += s;
   }
+}
+
+/**
+ * Convolution (transposed = false: image side = bottom, column side = top) or
+ * Deconvolution (transposed = true: image side = top, column side = bottom).
+ * Each bottom i maps to top i with the same weights.
+ */
+export function convolutionFamily(type: string, transposed: boolean): LayerDefinition {
+  return {
+    type,
+    bottoms: { min: 1 },
+    tops: { min: 1 },
+    create(param, bottom, ctx) {
+      const s = readConvSettings(param, bottom[0]!);
+      const inChannels = bottom[0]!.shape[s.axis]!;
+      const imageChannels = transposed ? s.numOutput : inChannels;
+      const colChannels = transposed ? inChannels : s.numOutput;
+      const params = makeConvParams(s, colChannels, imageChannels, s.numOutput, ctx);
+      let geo: ConvGeometry = geometry(s, imageChannels, 1, 1);
+      let col = new Float32Array(0);
+      let outer = 0, P = 0, imageSize = 0, topPlane = 0;
+      return {
+        params,
+        reshape(bot, top) {
+          const shape = bot[0]!.shape;
+          outer = countOf(shape, 0, s.axis);
+          const h = shape[s.axis + 1]!, w = shape[s.axis + 2]!;
+          let outH: number, outW: number;
+          if (transposed) {
+            outH = s.strideH * (h - 1) + s.dilationH * (s.kernelH - 1) + 1 - 2 * s.padH;
+            outW = s.strideW * (w - 1) + s.dilationW * (s.kernelW - 1) + 1 - 2 * s.padW;
+            geo = geometry(s, imageChannels, outH, outW);
+            P = h * w;
+          } else {
+            outH = convOutputSize(h, s.kernelH, s.padH, s.strideH, s.dilationH);
+            outW = convOutputSize(w, s.kernelW, s.padW, s.strideW, s.dilationW);
+            geo = geometry(s, imageChannels, h, w);
+            P = outH * outW;
+          }
+          check(param, outH > 0 && outW > 0, `output would be ${outH} x ${outW} for a ${h} x ${w} input`);
+          imageSize = imageChannels * geo.height * geo.width;
+          topPlane = outH * outW;
+          const colSize = imageChannels * s.kernelH * s.kernelW * P;
+          if (col.length < colSize) col = new Float32Array(colSize);
+          for (let i = 0; i < bot.length; i++) reshapeBlob(top[i]!, [...shape.slice(0, s.axis), s.numOutput, outH, outW]);
+        },
+        forward(bot, top) {
+          const W = params[0]!.data;
+          for (let i = 0; i < bot.length; i++) {
+            const x = bot[i]!.data, y = top[i]!.data;
+            for (let n = 0; n < outer; n++) {
+              if (transposed) columnSideToImage(x, n * colChannels * P, geo, W, s.group, colChannels, P, col, y, n * imageSize);
+              else imageToColumnSide(x, n * imageSize, geo, W, s.group, colChannels, P, col, y, n * colChannels * P);
+            }
+            if (s.biasTerm) addBias(y, params[1]!.data, outer, s.numOutput, topPlane);
+          }
+        },
+        backward(top, propagateDown, bot) {
+          const W = params[0]!;
+          for (let i = 0; i < top.length; i++) {
+            const dy = top[i]!.diff, x = bot[i]!.data, dx = bot[i]!.diff;
+            if (s.biasTerm) accumulateBiasGrad(dy, params[1]!.diff, outer, s.numOutput, topPlane);
+            for (let n = 0; n < outer; n++) {
+              const imageOff = n * imageSize, colOff = n * colChannels * P;
+              if (transposed) {
+                accumulateWeightGrad(dy, imageOff, geo, x, colOff, s.group, colChannels, P, col, W.diff);
+                if (wants(propagateDown, i)) imageToColumnSide(dy, imageOff, geo, W.data, s.group, colChannels, P, col, dx, colOff);
+              } else {
+                accumulateWeightGrad(x, imageOff, geo, dy, colOff, s.group, colChannels, P, col, W.diff);
+                if (wants(propagateDown, i)) columnSideToImage(dy, colOff, geo, W.data, s.group, colChannels, P, col, dx, imageOff);
+              }
+            }
+          }
+        },
+      };
+    },
+  };
 }

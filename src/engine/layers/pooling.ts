@@ -32,9 +32,19 @@ export function pooledSize(size: number, kernel: number, pad: number, stride: nu
 
 /** Average pooling of `planes` planes from x[xOff..] into y[yOff..], Caffe's divisor rule. */
 export function avePoolForward(g: PoolGeometry, planes: number, x: Float32Array, xOff: number, y: Float32Array, yOff: number): void {
+  averageWindows(g, planes, x, xOff, y, yOff, true);
+}
+
+/** Adjoint of avePoolForward: dx[xOff..] += spread of dy[yOff..] (dx is not cleared). */
+export function avePoolBackward(g: PoolGeometry, planes: number, dy: Float32Array, yOff: number, dx: Float32Array, xOff: number): void {
+  averageWindows(g, planes, dx, xOff, dy, yOff, false);
+}
+
+/** For every AVE window: pooled = Σ image / divisor (forward), or image += pooled / divisor (adjoint). */
+function averageWindows(g: PoolGeometry, planes: number, image: Float32Array, imageOff: number, pooled: Float32Array, pooledOff: number, forward: boolean): void {
   const { height: H, width: W } = g;
   for (let c = 0; c < planes; c++) {
-    const xp = xOff + c * H * W, yp = yOff + c * g.outH * g.outW;
+    const xp = imageOff + c * H * W, yp = pooledOff + c * g.outH * g.outW;
     for (let py = 0; py < g.outH; py++) {
       let h0 = py * g.strideH - g.padH;
       let h1 = Math.min(h0 + g.kernelH, H + g.padH);
@@ -45,30 +55,15 @@ export function avePoolForward(g: PoolGeometry, planes: number, x: Float32Array,
         let w1 = Math.min(w0 + g.kernelW, W + g.padW);
         const size = rows * (w1 - w0);
         w0 = Math.max(w0, 0); w1 = Math.min(w1, W);
-        let s = 0;
-        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += x[xp + h * W + w]!;
-        y[yp + py * g.outW + px] = s / size;
-      }
-    }
-  }
-}
-
-/** Adjoint of avePoolForward: dx[xOff..] += spread of dy[yOff..] (dx is not cleared). */
-export function avePoolBackward(g: PoolGeometry, planes: number, dy: Float32Array, yOff: number, dx: Float32Array, xOff: number): void {
-  const { height: H, width: W } = g;
-  for (let c = 0; c < planes; c++) {
-    const xp = xOff + c * H * W, yp = yOff + c * g.outH * g.outW;
-    for (let py = 0; py < g.outH; py++) {
-      let h0 = py * g.strideH - g.padH;
-      let h1 = Math.min(h0 + g.kernelH, H + g.padH);
-      const rows = h1 - h0;
-      h0 = Math.max(h0, 0); h1 = Math.min(h1, H);
-      for (let px = 0; px < g.outW; px++) {
-        let w0 = px * g.strideW - g.padW;
-        let w1 = Math.min(w0 + g.kernelW, W + g.padW);
-        const share = dy[yp + py * g.outW + px]! / (rows * (w1 - w0));
-        w0 = Math.max(w0, 0); w1 = Math.min(w1, W);
-        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dx[xp + h * W + w] += share;
+        const at = yp + py * g.outW + px;
+        if (forward) {
+          let s = 0;
+          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += image[xp + h * W + w]!;
+          pooled[at] = s / size;
+        } else {
+          const share = pooled[at]! / size;
+          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) image[xp + h * W + w] += share;
+        }
       }
     }
   }

@@ -10,7 +10,7 @@ import type { Blob, LayerDefinition } from "../types.js";
 import { makeBlob, reshapeBlob } from "../blob.js";
 import { fillBlob } from "../fillers.js";
 import { bool, num, optionalSub, sub, wants } from "./params.js";
-import { broadcastDims, operandShape, reduceOverBroadcast } from "./broadcast-common.js";
+import { broadcastDims, learnedOperand, reduceOverBroadcast } from "./broadcast-common.js";
 
 export const scaleLayer: LayerDefinition = {
   type: "Scale",
@@ -22,8 +22,7 @@ export const scaleLayer: LayerDefinition = {
     const params: Blob[] = [];
     let scaleShape: number[];
     if (bottom.length === 1) {
-      const scale = makeBlob(operandShape(param, sp, bottom[0]!));
-      fillBlob(scale, optionalSub(sp, "filler") ?? { type: "constant", value: 1 }, ctx.random);
+      const scale = learnedOperand(param, sp, bottom[0]!, optionalSub(sp, "filler") ?? { type: "constant", value: 1 }, ctx.random);
       params.push(scale);
       scaleShape = scale.shape;
     } else {
