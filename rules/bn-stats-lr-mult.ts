@@ -2,6 +2,7 @@ import { num, subs } from "../src/model/access.js";
 import { defineRule, phaseNets } from "./types.js";
 import type { RuleReport } from "./types.js";
 import { removeField } from "./fix.js";
+import { f32 } from "./solver-fields.js";
 
 type MessageId = "trainedStats" | "resetByCaffe";
 
@@ -54,7 +55,7 @@ layer { name: "bn1" type: "BatchNorm" bottom: "data" top: "bn1" }
           if (lrMult === 0) return;
           reports.push({
             messageId: resetByCaffe ? "resetByCaffe" : "trainedStats",
-            data: { layer: layer.name, blob: BLOB_NAMES[i] ?? `#${i}`, lrMult },
+            data: { layer: layer.name, blob: BLOB_NAMES[i] ?? `#${i}`, lrMult: f32(lrMult) },
             node: original,
             field: "param",
             fieldIndex: i,

@@ -58,8 +58,8 @@ export default defineRule<MessageId>({
         reports.push({
           messageId: "rawPixels",
           data: { layer: layer.name },
-          node: t ?? layer.param,
-          field: t ? undefined : "type",
+          node: layer.param,
+          field: t ? "transform_param" : "type",
           layer: layer.name,
           phases: [phase],
           fix: { description: t ? `add 'scale: 0.00390625' to transform_param of layer '${layer.name}' (or subtract a mean)` : `add '${fixText}' to layer '${layer.name}' (or subtract a mean)`, edits },

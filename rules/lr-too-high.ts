@@ -1,7 +1,7 @@
 import { bool, num, nums, str, sub } from "../src/model/access.js";
 import type { PhaseNet } from "../src/model/types.js";
 import { batchSize, lossLayers, usesBatchNorm, weightedDepth } from "./graph.js";
-import { momentum, solverType } from "./solver-fields.js";
+import { f32, momentum, solverType } from "./solver-fields.js";
 import { defineRule } from "./types.js";
 import type { RuleReport } from "./types.js";
 
@@ -74,7 +74,7 @@ max_iter: 10000
     const suggested = roundDown((lr * judged.limit) / judged.value / 2);
     const report: RuleReport<MessageId> = {
       messageId: "tooHigh",
-      data: { lr, reason: judged.reason, measure: judged.measure, value: fmt(judged.value), limit: fmt(judged.limit), suggested },
+      data: { lr: f32(lr), reason: judged.reason, measure: judged.measure, value: fmt(judged.value), limit: fmt(judged.limit), suggested },
       node: solver,
       field: "base_lr",
       phases: ["TRAIN"],
@@ -98,7 +98,7 @@ function judge(solver: import("../src/schema/types.js").PlainMessage, train: Pha
     const base = bn ? LIMITS.sgdWithNorm : depth > DEEP_NET ? LIMITS.sgdDeep : LIMITS.sgdShallow;
     const batch = batchSize(train);
     const batchFactor = batch !== undefined ? Math.min(1, batch / REFERENCE_BATCH) : 1;
-    const parts = [`${type} with momentum ${m}`, `${depth} weighted layers`, bn ? "BatchNorm" : "no normalisation"];
+    const parts = [`${type} with momentum ${f32(m)}`, `${depth} weighted layers`, bn ? "BatchNorm" : "no normalisation"];
     if (batch !== undefined) parts.push(`batch ${batch}`);
     if (gradientScale !== 1) parts.push(`losses scaling gradients by ${fmt(gradientScale)}`);
     return {

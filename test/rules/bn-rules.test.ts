@@ -78,13 +78,13 @@ ruleTester(lrMultRule, {
     {
       name: "one block with the default lr_mult 1: Caffe refuses",
       code: INPUT + CONV + `layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" param { decay_mult: 0 } }\n`,
-      errors: [{ messageId: "trainedStats", line: 3, column: 68, severity: "error", data: { layer: "bn1", blob: "mean", lrMult: 1 } }],
+      errors: [{ messageId: "trainedStats", line: 3, column: 68, severity: "error", data: { layer: "bn1", blob: "mean", lrMult: "1" } }],
       output: INPUT + CONV + `layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1"  }\n`,
     },
     {
       name: "three blocks: reset by Caffe's upgrade, a warning",
       code: INPUT + CONV + `layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" param { lr_mult: 0 } param { lr_mult: 0 } param { lr_mult: 1 } }\n`,
-      errors: [{ messageId: "resetByCaffe", line: 3, column: 110, severity: "warning", data: { layer: "bn1", blob: "scale factor", lrMult: 1 } }],
+      errors: [{ messageId: "resetByCaffe", line: 3, column: 110, severity: "warning", data: { layer: "bn1", blob: "scale factor", lrMult: "1" } }],
       output: INPUT + CONV + `layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1"    }\n`,
     },
   ],
