@@ -38,6 +38,12 @@ export const CHANCE_LOSS_REL_TOL = 0.05;
  * changes gradient magnitudes by one or two orders; four means runaway growth.
  */
 export const EXPLODING_ORDERS = 4;
+/**
+ * ...and the peak mean |diff| must exceed this: growth from a tiny start (a zero-initialised layer whose
+ * diff is 1e-9 at first) to ordinary sizes is not an explosion. Healthy nets with normalised losses keep
+ * mean |diff| well below 1.
+ */
+export const EXPLODING_MIN_PEAK = 1;
 /** Exploding also when a diff's mean |x| exceeds this absolute value (float32 is near overflow at 1e38). */
 export const EXPLODING_ABS_DIFF = 1e8;
 /**
@@ -352,7 +358,8 @@ function exploding(log: ParsedLog): LogVerdict | null {
     const base = x.min !== null && x.min > 0 && x.minIteration !== null && x.minIteration <= x.maxIteration ? x.min : x.first > 0 && Number.isFinite(x.first) ? x.first : null;
     const orders = base !== null ? Math.log10(x.max / base) : x.max > EXPLODING_ABS_DIFF ? Infinity : 0;
     const overflowed = x.firstNonFiniteIteration !== null && x.max > 0;
-    if (orders >= EXPLODING_ORDERS || x.max > EXPLODING_ABS_DIFF || (overflowed && orders >= EXPLODING_ORDERS / 2)) {
+    const grew = (orders >= EXPLODING_ORDERS || (overflowed && orders >= EXPLODING_ORDERS / 2)) && x.max > EXPLODING_MIN_PEAK;
+    if (grew || x.max > EXPLODING_ABS_DIFF) {
       // The earliest in net order among equally bad ones: report the largest growth.
       if (!worst || orders > worst.orders) worst = { s: x, orders };
     }
@@ -364,7 +371,7 @@ function exploding(log: ParsedLog): LogVerdict | null {
     if (finite.length >= 2) {
       const lo = finite.reduce((a, b) => (b.v < a.v ? b : a));
       const hi = finite.reduce((a, b) => (b.v > a.v ? b : a));
-      if (hi.i > lo.i && Math.log10(hi.v / lo.v) >= EXPLODING_ORDERS) {
+      if (hi.i > lo.i && Math.log10(hi.v / lo.v) >= EXPLODING_ORDERS && hi.v > EXPLODING_MIN_PEAK) {
         return {
           verdict: "exploding",
           iteration: norms.iterations[hi.i]!,

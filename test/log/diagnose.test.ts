@@ -72,6 +72,11 @@ describe("verdict rules", () => {
     expect(over[0]!.verdict).toBe("exploding");
   });
 
+  it("growth from a zero-initialised layer's tiny diff to ordinary sizes is not exploding", () => {
+    const v = verdictsOf({ header: true, debugInfo: true, loss: (it) => 2.3 * Math.exp(-it / 30) + 0.1, grad: (li, it) => (li >= 6 ? Math.min(1e-3, 1e-9 * 10 ** it) : 1e-3) });
+    expect(v.map((x) => x.verdict)).toEqual(["ok"]);
+  });
+
   it("frozen params (diff always exactly 0, e.g. BN statistics) are not vanishing", () => {
     const v = verdictsOf({ header: true, debugInfo: true, loss: (it) => 2.3 - it * 0.015, grad: (li) => (li === 1 ? 0 : 1e-3) });
     expect(v.map((x) => x.verdict)).toEqual(["ok"]);

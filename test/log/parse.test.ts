@@ -146,11 +146,11 @@ describe("bounded memory", () => {
       loss: (it) => (it === maxIter - 5 ? NaN : 2), lr: () => 0.1,
     });
     const short = parseLogLines(synthLogLines(spec(50)));
-    const long = parseLogLines(synthLogLines(spec(2000)));
+    const long = parseLogLines(synthLogLines(spec(600)));
     expect(long.debugBlocks.length).toBe(short.debugBlocks.length);
     expect(long.debugBlocks.length).toBeLessThanOrEqual(FIRST_DEBUG_BLOCKS_KEPT + 4);
     expect(long.layerSummaries.length).toBe(short.layerSummaries.length);
-    expect(long.debugBlocks.map((b) => b.iteration)).toEqual([0, 1, 2, 1994, 1995]);
-    expect(long.series.iterations.length).toBe(2001);
-  });
+    expect(long.debugBlocks.map((b) => b.iteration)).toEqual([0, 1, 2, 594, 595]);
+    expect(long.series.iterations.length).toBe(601);
+  }, 30_000);
 });
