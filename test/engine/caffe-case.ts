@@ -56,6 +56,8 @@ export interface CaseRun {
   details: Map<number, IterationDetail>;
   /** For iterations with a non-finite loss: the first blob (net order) with non-finite data, and with non-finite data or diff. */
   nonFiniteOrigin: Map<number, { data?: string; dataOrDiff?: string }>;
+  /** Per iteration, after the update: mean |data| of each layer's param blobs. */
+  paramsMeanAbs: Record<string, number[]>[];
   /** data_sum and label_sum per iteration (last sub-pass). */
   sums: { data: number; label: number }[];
   /** Milliseconds spent training. */
@@ -153,6 +155,7 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
   const details = new Map<number, IterationDetail>();
   const nonFiniteOrigin = new Map<number, { data?: string; dataOrDiff?: string }>();
   const sums: { data: number; label: number }[] = [];
+  const paramsMeanAbs: Record<string, number[]>[] = [];
   const paramsOf = () => Object.fromEntries(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map(snapshot)]));
   const started = performance.now();
   const results = trainSteps(net, solver, {
@@ -176,6 +179,7 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
       details.set(iter, { blobs, paramsBefore: paramsOf(), paramsAfter: {}, bn: {} });
     },
     afterUpdate(result) {
+      paramsMeanAbs.push(Object.fromEntries(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map((p) => blobStats(p.data).meanAbs)])));
       const detail = details.get(result.iter);
       if (!detail) return;
       detail.paramsAfter = paramsOf();
@@ -185,5 +189,5 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
       }
     },
   });
-  return { net, settings, results, details, nonFiniteOrigin, sums, trainMs: performance.now() - started };
+  return { net, settings, results, details, nonFiniteOrigin, sums, paramsMeanAbs, trainMs: performance.now() - started };
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { LayerDefinition } from "../../src/engine/types.js";
 import { adamCorrection, learningRate } from "../../src/engine/solvers/index.js";
+import { decodeCaffemodel } from "../../src/engine/weights.js";
 import { runCase } from "./caffe-case.js";
 import type { ArrayStats, BlobSnapshot, CaseRun } from "./caffe-case.js";
 
@@ -32,6 +33,15 @@ function lossTolerance(iter: number): number {
 const LOSS_RTOL_EARLY = 1e-4;
 const LOSS_RTOL_MIDDLE = 1e-3;
 const LOSS_RTOL_LATE = 1e-2;
+/**
+ * Mean |w| of each param after every update, relative: 10x the loss tolerance,
+ * because small biases whose elements cross zero amplify the drift (1.6e-3 for
+ * scale_a's bias at iteration 24 of bn_scale_eltwise, whose loss is within 5e-5).
+ */
+function paramMeanTolerance(iter: number): number {
+  return PARAM_MEAN_TOLERANCE_FACTOR * lossTolerance(iter);
+}
+const PARAM_MEAN_TOLERANCE_FACTOR = 10;
 /** Gradient L2 norm (relative), same growth as the loss. */
 const GRAD_NORM_RTOL_EARLY = 1e-4;
 /** Statistics of blobs and params in iterations 0-2: mean |x| relative; sum and probes relative to max |x|. */
@@ -79,6 +89,7 @@ interface Reference {
     label_sum: number;
     data_sum: number | string;
     adam_correction?: number;
+    params_after_update_mean_abs: Record<string, number[]>;
     clip?: { threshold: number; applied: boolean; scale_factor: number };
   }[];
   detail: Record<string, { blobs: Record<string, RefBlob>; params_before_update: Record<string, RefBlob[]>; params_after_update: Record<string, RefBlob[]> }>;
@@ -166,19 +177,25 @@ const CHAOTIC = new Set(["unscaled_input_highlr", "bn_global_stats_train"]);
  * midpoint); their learning rates are checked for all 20.
  */
 const COMPARED_ITERATIONS: Record<string, number> = {
-  lenet_ok: 4,
-  bn_ok: 4,
+  lenet_ok: 3,
+  bn_ok: 3,
   cifar_quick_mean: 3,
-  bn_scale_eltwise: 5,
-  layers_misc: 5,
+  layers_misc: 3,
   losses: 5,
   solver_sgd_step: 12,
   solver_nesterov_multistep: 12,
   solver_adagrad_inv: 12,
   solver_rmsprop_poly: 12,
   solver_adadelta_exp: 12,
-  solver_adam_sigmoid: 12,
 };
+/**
+ * Cases trained for all their iterations and compared element by element with
+ * Caffe's final.caffemodel; the tolerance is relative to the blob's largest |w|.
+ * Measured: bn_scale_eltwise (30 iterations at lr 0.1 through BatchNorm) drifts
+ * to 3.2e-3 while its loss stays within 5e-5; a layout or sign bug gives O(1).
+ */
+const FULL_RUN_WITH_FINAL_WEIGHTS = new Set(["bn_scale_eltwise", "solver_adam_sigmoid"]);
+const FINAL_WEIGHTS_RTOL_OF_MAX = 1e-2;
 /** Per-case time limit for vitest (the default 5 s is for unit tests). */
 const CASE_TIMEOUT_MS = 120_000;
 
@@ -227,6 +244,12 @@ describe.skipIf(!fs.existsSync(PACK))("engine against real Caffe (../shared/caff
           problems.push(`it${i} adam correction ${adamCorrection(run.settings, i)} vs Caffe ${expected.adam_correction}`);
         }
         if (expected.clip?.applied && !close(r.clipScale, expected.clip.scale_factor, GRAD_NORM_RTOL_EARLY)) problems.push(`it${i} clip scale ${r.clipScale} vs Caffe ${expected.clip.scale_factor}`);
+        for (const [layer, values] of Object.entries(expected.params_after_update_mean_abs)) {
+          values.forEach((v, j) => {
+            const got = run.paramsMeanAbs[i]?.[layer]?.[j] ?? NaN;
+            if (!close(got, v, paramMeanTolerance(i), v, NOISE_FLOOR)) problems.push(`it${i} ${layer}[${j}] mean |data| after update ${got} vs Caffe ${v}`);
+          });
+        }
         if (i < 10 && !close(r.gradL2, num(expected.grad_l2_norm), GRAD_NORM_RTOL_EARLY)) problems.push(`it${i} grad_l2_norm ${r.gradL2} vs Caffe ${expected.grad_l2_norm}`);
         if (expected.clip && (r.clipScale !== 1) !== expected.clip.applied) problems.push(`it${i} clipping applied ${r.clipScale !== 1} vs Caffe ${expected.clip.applied}`);
       });
@@ -234,6 +257,21 @@ describe.skipIf(!fs.existsSync(PACK))("engine against real Caffe (../shared/caff
       const worst = run.results.slice(0, lossIters).reduce((m, r, i) => Math.max(m, Math.abs(r.loss / num(ref.iterations[i]!.loss) - 1)), 0);
       console.info(`${name}: largest relative loss difference over ${lossIters} iterations: ${worst.toExponential(2)}`);
       expect(problems.slice(0, 40)).toEqual([]);
+
+      if (FULL_RUN_WITH_FINAL_WEIGHTS.has(name) && run.results.length === ref.max_iter) {
+        const finalLayers = decodeCaffemodel(fs.readFileSync(path.join(dir, "final.caffemodel")));
+        for (const stored of finalLayers) {
+          const layer = run.net.layers.find((l) => l.name === stored.name);
+          stored.blobs.forEach((blob, j) => {
+            const ours = layer?.instance.params[j]?.data;
+            let maxAbs = 0, worst = 0;
+            for (let k = 0; k < blob.data.length; k++) maxAbs = Math.max(maxAbs, Math.abs(blob.data[k]!));
+            for (let k = 0; k < blob.data.length; k++) worst = Math.max(worst, Math.abs((ours?.[k] ?? NaN) - blob.data[k]!));
+            if (!(worst <= FINAL_WEIGHTS_RTOL_OF_MAX * maxAbs + NOISE_FLOOR)) problems.push(`final ${stored.name}[${j}]: largest difference ${worst} (Caffe max |w| ${maxAbs})`);
+          });
+        }
+        expect(problems.slice(0, 40)).toEqual([]);
+      }
 
       // The verdict's numbers: where the loss turns non-finite, and where NaN/Inf first appears.
       const ourFirstBad = run.results.findIndex((r) => !Number.isFinite(r.loss));
