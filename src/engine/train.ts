@@ -11,7 +11,11 @@ import { applyUpdate } from "./solvers/update.js";
 import type { BlobStats } from "./stats.js";
 import { blobStats } from "./stats.js";
 
-/** Statistics of one blob seen by a layer pass: tops' data after forward, bottoms' and params' diff after backward, params after update. */
+/**
+ * Statistics of one blob seen by a layer pass, as Caffe's debug_info lists
+ * them: after forward the tops' and params' data, after backward the
+ * back-propagated bottoms' and params' diff, after the update params' data and diff.
+ */
 export interface BlobPassStats {
   /** Blob name, or `<layer>#<index>` for a parameter blob. */
   name: string;
@@ -63,6 +67,7 @@ function statsHook(sink: LayerPassStats[]): LayerHook {
     blobs.params.forEach((p, i) => {
       const name = `${layer}#${i}`;
       if (pass === "backward") entries.push({ name, role: "param", diff: blobStats(p.diff) });
+      if (pass === "forward") entries.push({ name, role: "param", data: blobStats(p.data) });
       if (pass === "update") entries.push({ name, role: "param", data: blobStats(p.data), diff: blobStats(p.diff) });
     });
     sink.push({ layer, pass, blobs: entries });

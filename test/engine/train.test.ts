@@ -74,6 +74,8 @@ describe("trainSteps", () => {
     const lossForward = r!.layers!.find((l) => l.layer === "loss" && l.pass === "forward")!;
     // w = 2, m = 2*2 = 4 per element, loss = 0.5 * 3 * 16 = 24.
     expect(lossForward.blobs[0]!.data!.sum).toBe(24);
+    const mForward = r!.layers!.find((l) => l.layer === "m" && l.pass === "forward")!;
+    expect(mForward.blobs.map((b) => [b.role, b.data!.meanAbs])).toEqual([["top", 4], ["param", 2]]);
     const mBackward = r!.layers!.find((l) => l.layer === "m" && l.pass === "backward")!;
     // dL/dm = 4, dL/dw (bottom) = 4*2 = 8, dL/dmultiplier = 4*2 = 8.
     expect(mBackward.blobs.map((b) => [b.role, b.diff!.meanAbs])).toEqual([["bottom", 8], ["param", 8]]);
