@@ -15,7 +15,7 @@
 
 import type { Comment } from "../prototxt/ast.js";
 import type { Finding } from "../findings.js";
-import { DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID } from "./builtin-rules.js";
+import { DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID, UNUSED_DIRECTIVE_RULE_ID } from "./builtin-rules.js";
 import { didYouMean } from "./suggest.js";
 
 export type DirectiveKind = "disable" | "enable" | "disable-line" | "disable-next-line";
@@ -80,18 +80,31 @@ function covers(d: Directive, ruleId: string): boolean {
   return d.ruleIds.length === 0 || d.ruleIds.includes(ruleId);
 }
 
-/** Whether a finding at (line, column) of rule `ruleId` is switched off by the directives. */
-export function isDisabled(ruleId: string, line: number, column: number, directives: readonly Directive[]): boolean {
-  if (ruleId === PARSE_ERROR_RULE_ID) return false;
-  let disabled = false;
+/**
+ * The directive that switches off a finding of rule `ruleId` at (line, column),
+ * if any: a line directive for that line first, else the last block directive
+ * before the position that names the rule, when it is a disable.
+ */
+export function disablingDirective(ruleId: string, line: number, column: number, directives: readonly Directive[]): Directive | undefined {
+  if (ruleId === PARSE_ERROR_RULE_ID) return undefined;
+  const onLine = directives.find(
+    (d) =>
+      covers(d, ruleId) &&
+      ((d.kind === "disable-line" && d.line === line) || (d.kind === "disable-next-line" && d.line + 1 === line)),
+  );
+  if (onLine !== undefined) return onLine;
+  let decider: Directive | undefined;
   for (const d of directives) {
-    if (d.kind === "disable-line" && d.line === line && covers(d, ruleId)) return true;
-    if (d.kind === "disable-next-line" && d.line + 1 === line && covers(d, ruleId)) return true;
     if (d.kind !== "disable" && d.kind !== "enable") continue;
     const before = d.line < line || (d.line === line && d.column <= column);
-    if (before && covers(d, ruleId)) disabled = d.kind === "disable";
+    if (before && covers(d, ruleId)) decider = d;
   }
-  return disabled;
+  return decider?.kind === "disable" ? decider : undefined;
+}
+
+/** Whether a finding of rule `ruleId` at (line, column) is switched off by the directives. */
+export function isDisabled(ruleId: string, line: number, column: number, directives: readonly Directive[]): boolean {
+  return disablingDirective(ruleId, line, column, directives) !== undefined;
 }
 
 /** The findings the directives leave: those not switched off at their reported line and column. */
@@ -133,6 +146,51 @@ export function directiveFindings(parsed: ParsedDirectives, file: string, knownR
         column: d.column,
         phases: [],
       });
+    }
+  }
+  return out;
+}
+
+/**
+ * Findings for disable directives that switched nothing off, given the
+ * findings before directives were applied: a directive without rule names
+ * that covered no finding, or each named rule that had no finding to cover.
+ * Rule names not in `knownRuleIds` are left to `directiveFindings`.
+ */
+export function unusedDirectiveFindings(
+  findings: readonly Finding[],
+  directives: readonly Directive[],
+  file: string,
+  knownRuleIds: Iterable<string>,
+): Finding[] {
+  const known = new Set(knownRuleIds);
+  const used = new Map<Directive, Set<string>>();
+  for (const f of findings) {
+    const d = disablingDirective(f.ruleId, f.line, f.column, directives);
+    if (d === undefined) continue;
+    const rules = used.get(d) ?? new Set<string>();
+    rules.add(f.ruleId);
+    used.set(d, rules);
+  }
+  const out: Finding[] = [];
+  const unused = (d: Directive, what: string): Finding => ({
+    ruleId: UNUSED_DIRECTIVE_RULE_ID,
+    severity: "warning",
+    message: `Unused bnlint-${d.kind} directive (${what})`,
+    file,
+    line: d.line,
+    column: d.column,
+    phases: [],
+  });
+  for (const d of directives) {
+    if (d.kind === "enable") continue;
+    const hits = used.get(d);
+    if (d.ruleIds.length === 0) {
+      if (hits === undefined) out.push(unused(d, "no problems were switched off"));
+      continue;
+    }
+    for (const id of d.ruleIds) {
+      if (known.has(id) && !hits?.has(id)) out.push(unused(d, `no ${id} problems were switched off`));
     }
   }
   return out;

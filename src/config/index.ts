@@ -8,11 +8,13 @@ export {
   parseDirectives,
   applyDirectives,
   directiveFindings,
+  unusedDirectiveFindings,
+  disablingDirective,
   isDisabled,
   type Directive,
   type DirectiveKind,
   type ParsedDirectives,
   type MalformedDirective,
 } from "./directives.js";
-export { CONFIG_RULES, DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID } from "./builtin-rules.js";
+export { CONFIG_RULES, DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID, UNUSED_DIRECTIVE_RULE_ID } from "./builtin-rules.js";
 export { closestMatch, didYouMean, editDistance } from "./suggest.js";

@@ -9,13 +9,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID } from "./builtin-rules.js";
+import { CONFIG_RULES, PARSE_ERROR_RULE_ID } from "./builtin-rules.js";
 import { ConfigError } from "./errors.js";
 import { didYouMean } from "./suggest.js";
 import { CONFIG_FILE_NAME, emptyConfig, type ProbeSettings, type ResolvedConfig, type RuleLevel, type RuleSetting } from "./types.js";
 
 /** Rule ids a configuration may name besides those of the rule modules. */
-const CONFIGURABLE_BUILTIN_IDS = [DIRECTIVE_RULE_ID];
+const CONFIGURABLE_BUILTIN_IDS = CONFIG_RULES.map((r) => r.id);
 
 /** Where the schema lies relative to this module: from src/config when run from source, from dist/src/config when built. */
 const SCHEMA_CANDIDATES = ["../../schema/config.schema.json", "../../../schema/config.schema.json"];

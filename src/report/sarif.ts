@@ -22,12 +22,6 @@ type SarifLevel = "error" | "warning" | "note";
 
 const LEVEL: Record<Severity, SarifLevel> = { error: "error", warning: "warning", info: "note" };
 
-/** Descriptions of rule ids that findings may carry without a rule module behind them. */
-const BUILTIN_DESCRIPTIONS: Record<string, string> = {
-  "parse-error": "The file could not be read or parsed.",
-  "unknown-disable-directive": "An inline bnlint directive names an unknown directive or rule.",
-};
-
 /** SARIF severity level of a bnlint severity. */
 export function sarifLevel(severity: Severity): SarifLevel {
   return LEVEL[severity];
@@ -83,7 +77,7 @@ function generatedRule(id: string, example: Finding): RuleMeta {
   return {
     id,
     category: "problem",
-    description: BUILTIN_DESCRIPTIONS[id] ?? id,
+    description: id,
     defaultSeverity: example.severity,
     fixable: false,
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/findings.js";
 import type { Comment } from "../../src/prototxt/ast.js";
-import { applyDirectives, directiveFindings, parseDirectives } from "../../src/config/index.js";
+import { applyDirectives, directiveFindings, parseDirectives, unusedDirectiveFindings } from "../../src/config/index.js";
 
 /** The `#` comments of a small source (no '#' inside strings in these tests), with 1-based positions. */
 function commentsOf(source: string): Comment[] {
@@ -115,5 +115,24 @@ describe("directiveFindings", () => {
     const out = directiveFindings(parseDirectives(commentsOf(`a: 1\n${source}`)), "net.prototxt", known);
     expect(out.map((f) => f.message)).toEqual(messages);
     for (const f of out) expect(f).toMatchObject({ ruleId: "unknown-disable-directive", severity: "warning", file: "net.prototxt", line: 2, column: 1 });
+  });
+});
+
+describe("unusedDirectiveFindings", () => {
+  const known = ["rule-a", "rule-b"];
+  it.each<[string, string, Finding[], string[]]>([
+    ["a used next-line directive", "# bnlint-disable-next-line rule-a\nx: 1", [finding("rule-a", 2)], []],
+    ["a next-line directive with nothing below", "# bnlint-disable-next-line rule-a\nx: 1", [finding("rule-a", 3)], ["Unused bnlint-disable-next-line directive (no rule-a problems were switched off)"]],
+    ["one of two named rules unused", "# bnlint-disable-next-line rule-a, rule-b\nx: 1", [finding("rule-b", 2)], ["Unused bnlint-disable-next-line directive (no rule-a problems were switched off)"]],
+    ["an all-rules line directive that covered nothing", "x: 1  # bnlint-disable-line", [], ["Unused bnlint-disable-line directive (no problems were switched off)"]],
+    ["a used block", "# bnlint-disable rule-b\nx: 1\n# bnlint-enable rule-b", [finding("rule-b", 2)], []],
+    ["a block closed before its finding", "# bnlint-disable rule-b\n# bnlint-enable rule-b\nx: 1", [finding("rule-b", 3)], ["Unused bnlint-disable directive (no rule-b problems were switched off)"]],
+    ["a block shadowed by a line directive", "# bnlint-disable rule-a\nx: 1  # bnlint-disable-line rule-a", [finding("rule-a", 2)], ["Unused bnlint-disable directive (no rule-a problems were switched off)"]],
+    ["unknown names are left to directiveFindings", "# bnlint-disable-next-line rule-zzz\nx: 1", [], []],
+  ])("%s", (_name, source, findings, messages) => {
+    const { directives } = parseDirectives(commentsOf(source));
+    const out = unusedDirectiveFindings(findings, directives, "net.prototxt", known);
+    expect(out.map((f) => f.message)).toEqual(messages);
+    for (const f of out) expect(f).toMatchObject({ ruleId: "unused-disable-directive", severity: "warning", file: "net.prototxt" });
   });
 });
