@@ -77,6 +77,10 @@ export function parseCaffeNumber(text: string): number | undefined {
 }
 
 const GLOG_PREFIX = /^[IWEF]\d{4}(?:\d{4})? \d\d:\d\d:\d\d(?:\.\d+)? +\d+ [^\]]*\] ?/;
+/** The same prefix after something else (a timestamp added by a wrapper script, a job name). */
+const GLOG_PREFIX_INSIDE = /(?:^|\s)[IWEF]\d{4}(?:\d{4})? \d\d:\d\d:\d\d(?:\.\d+)? +\d+ [^\]]*\] ?/;
+/** Caffe before 2015 printed test outputs without names. */
+const OLD_TEST_SCORE = /^Test score #(\d+): (\S+)\s*$/;
 const DISPLAY_LOSS = /^Iteration (\d+)(?: \([^)]*\))?, loss = (\S+)/;
 const ITER_LR = /^Iteration (\d+), lr = (\S+)/;
 const TESTING_NET = /^Iteration (\d+), Testing net \(#(\d+)\)/;
@@ -700,7 +704,7 @@ function parseHeaderMessage(s: ReaderState, msg: string, line: number): boolean 
 
 function parseMessage(s: ReaderState, msg: string, line: number): boolean {
   // A test phase ends with its last "Test net output" line.
-  if (s.testing && s.testOutputsSeen && !msg.startsWith("Test net output")) s.testing = false;
+  if (s.testing && s.testOutputsSeen && !msg.startsWith("Test net output") && !msg.startsWith("Test score")) s.testing = false;
   const c = msg.charCodeAt(0);
   if (c === 91 /* [ */) return parseDebug(s, msg, line);
   let m: RegExpExecArray | null;
@@ -731,6 +735,14 @@ function parseMessage(s: ReaderState, msg: string, line: number): boolean {
       return true;
     }
     return false;
+  }
+  if ((m = OLD_TEST_SCORE.exec(msg))) {
+    const value = parseCaffeNumber(m[2]!);
+    const phase = s.series.testOutputs[s.series.testOutputs.length - 1];
+    if (value === undefined || !phase) return false;
+    phase.outputs[`#${m[1]}`] = value;
+    s.testOutputsSeen = true;
+    return true;
   }
   if ((m = NET_OUTPUT.exec(msg))) {
     const value = parseCaffeNumber(m[4]!);
@@ -765,6 +777,14 @@ function parseLine(s: ReaderState, raw: string): void {
   const line = ++s.lineNo;
   const text = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw;
   const m = GLOG_PREFIX.exec(text);
+  if (!m && s.dump === "none" && text.length > 0 && text.charCodeAt(0) !== 32) {
+    const inside = GLOG_PREFIX_INSIDE.exec(text);
+    if (inside) {
+      const msg = text.slice(inside.index + inside[0].length).trim();
+      if (parseMessage(s, msg, line)) s.recognised++;
+      return;
+    }
+  }
   if (!m) {
     // Continuation lines of a multi-line LOG message: the solver's or a net's parameter dump.
     if (s.dump !== "none" && isProtoTextLine(text)) {

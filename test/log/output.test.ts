@@ -62,3 +62,15 @@ describe("sparkline", () => {
     expect(sparkline([1, 2], 0)).toBe("");
   });
 });
+
+describe("diagnoseLogFile", () => {
+  it("returns the parse and a JSON log object with the verdicts", async () => {
+    const { diagnoseLogFile } = await import("../../src/log/index.js");
+    const file = new URL("../../fixtures/logs/saturated-softmax.log", import.meta.url).pathname;
+    const { parsed, json } = await diagnoseLogFile(file);
+    expect(json.file).toBe(file);
+    expect(json.verdicts[0]!.verdict).toBe("saturated-softmax");
+    expect(json.series.iterations).toEqual(parsed.series.iterations);
+    expect(json.lineCount).toBe(parsed.lineCount);
+  });
+});

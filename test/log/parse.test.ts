@@ -154,3 +154,40 @@ describe("bounded memory", () => {
     expect(long.series.iterations.length).toBe(601);
   }, 30_000);
 });
+
+describe("older and wrapped logs", () => {
+  it("reads Caffe's old unnamed test scores", () => {
+    const p = parseLogLines([
+      `${P}solver.cpp:142] Iteration 500, Testing net (#0)`,
+      `${P}solver.cpp:176] Test score #0: 0.9812`,
+      `${P}solver.cpp:176] Test score #1: 0.0623`,
+      `${P}solver.cpp:106] Iteration 500, lr = 0.01`,
+    ]);
+    expect(p.series.testOutputs).toEqual([{ iteration: 500, net: 0, line: 1, outputs: { "#0": 0.9812, "#1": 0.0623 }, lossWeights: {} }]);
+    expect(p.series.lr).toEqual([0.01]);
+  });
+
+  it("finds the glog prefix after a wrapper's own timestamp", () => {
+    const p = parseLogLines([`2016-03-01 10:00:00,123 INFO ${P}solver.cpp:218] Iteration 100 (3.2 iter/s, 31.2s/100 iters), loss = 0.123`]);
+    expect(p.series.iterations).toEqual([100]);
+    expect(p.series.loss).toEqual([0.123]);
+  });
+});
+
+describe("parseLogFile", () => {
+  it("reports progress up to the file size and throws a typed error for a missing file", async () => {
+    const { parseLogFile, LogReadError } = await import("../../src/log/parse.js");
+    const fs = await import("node:fs");
+    const file = new URL("../../fixtures/logs/ok.log", import.meta.url);
+    const size = fs.statSync(file).size;
+    const seen: number[] = [];
+    const p = await parseLogFile(file.pathname, (read, total) => {
+      expect(total).toBe(size);
+      seen.push(read);
+    });
+    expect(seen[seen.length - 1]).toBe(size);
+    expect(p.series.iterations.length).toBeGreaterThan(0);
+    await expect(parseLogFile("/nonexistent/train.log")).rejects.toBeInstanceOf(LogReadError);
+    await expect(parseLogFile("/nonexistent/train.log")).rejects.toThrow(/train\.log: cannot read log \(ENOENT\)/);
+  });
+});
