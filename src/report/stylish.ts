@@ -23,6 +23,11 @@ function padEnd(text: string, width: number): string {
   return text + " ".repeat(Math.max(0, width - visibleWidth(text)));
 }
 
+/** The largest of `values` (0 for none), without spreading a long array into arguments. */
+function maxOf(values: readonly number[]): number {
+  return values.reduce((m, v) => (v > m ? v : m), 0);
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
@@ -67,16 +72,16 @@ function confirmationLine(c: Confirmation): string {
  */
 export function alignRows(rows: readonly (readonly string[])[]): string[] {
   if (rows.length === 0) return [];
-  const columnCount = Math.max(...rows.map((r) => r.length));
+  const columnCount = maxOf(rows.map((r) => r.length));
   const kept: number[] = [];
   for (let col = 0; col < columnCount; col++) if (rows.some((r) => (r[col] ?? "") !== "")) kept.push(col);
-  const widths = kept.map((col) => Math.max(...rows.map((r) => visibleWidth(r[col] ?? ""))));
+  const widths = kept.map((col) => maxOf(rows.map((r) => visibleWidth(r[col] ?? ""))));
   return rows.map((r) => kept.map((col, i) => (i === kept.length - 1 ? (r[col] ?? "") : padEnd(r[col] ?? "", widths[i]))).join(COLUMN_GAP).trimEnd());
 }
 
 function renderFile(p: Palette, findings: readonly Finding[], shownPath: string): string[] {
-  const positionWidth = Math.max(...findings.map((f) => `${f.line}:${f.column}`.length));
-  const severityWidth = Math.max(...findings.map((f) => f.severity.length));
+  const positionWidth = maxOf(findings.map((f) => `${f.line}:${f.column}`.length));
+  const severityWidth = maxOf(findings.map((f) => f.severity.length));
   const subIndent = " ".repeat(INDENT.length + positionWidth + COLUMN_GAP.length + severityWidth + COLUMN_GAP.length);
   const table = alignRows(
     findings.map((f) => [

@@ -85,8 +85,13 @@ function labelsText(v: unknown): string | undefined {
   if (Array.isArray(v)) {
     const values = v.filter((x): x is number => typeof x === "number");
     if (values.length === 0) return undefined;
-    const distinct = new Set(values).size;
-    return `${Math.min(...values)}–${Math.max(...values)}, ${distinct} distinct`;
+    let min = values[0];
+    let max = values[0];
+    for (const x of values) {
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    return `${min}–${max}, ${new Set(values).size} distinct`;
   }
   if (isBag(v)) {
     const min = num(v.min);

@@ -141,6 +141,12 @@ describe("stylish", () => {
     expect(out.some((l) => l.startsWith("✖"))).toBe(false);
   });
 
+  it("summarises a label list longer than a function may take arguments", () => {
+    const labels = Array.from({ length: 300_000 }, (_, i) => i % 7);
+    const r = { ...emptyReport(), datasets: [{ source: "/project/data/big", labels }] };
+    expect(stylish(r, PLAIN)).toBe("Datasets\n  data/big  labels 0–6, 7 distinct\n");
+  });
+
   it("does not throw on sections of an unexpected shape", () => {
     const odd = { ...emptyReport(), datasets: [42, { nope: 1 }], probe: "fast", log: [1, 2] };
     expect(stylish(odd, PLAIN)).toBe("");
