@@ -2,6 +2,7 @@
 export type * from "./types.js";
 export { fillBlob, fanSizes, FillerError } from "./fillers.js";
 export { seededRandom, gaussian } from "./rng.js";
+export { layerRegistry } from "./layers/index.js";
 export { buildNet, insertSplits, forward, backward, clearParamDiffs, applyParamDiffs, NetError } from "./net.js";
 export type { Net, NetLayer, NamedBlob, LearnableParam, LayerHook, LayerPass, LayerPassBlobs } from "./net.js";
 export * from "./solvers/index.js";

@@ -9,6 +9,7 @@
 import type { Blob, BlobCount, LayerContext, LayerDefinition, LayerInstance, LayerParameter } from "./types.js";
 import type { PlainMessage, PlainValue } from "../schema/types.js";
 import { makeBlob } from "./blob.js";
+import { layerRegistry } from "./layers/index.js";
 
 /** A net that Caffe would refuse to build; the message names the layer or blob at fault. */
 export class NetError extends Error {
@@ -224,10 +225,10 @@ function paramSpecs(param: LayerParameter, numParams: number): PlainMessage[] {
 
 /**
  * Build a net from a NetParameter already filtered for its phase. Creates each
- * layer through `registry` (SetUp), reshapes it so the next layer sees its
+ * layer through `registry` (default: the engine's layers; SetUp), reshapes it so the next layer sees its
  * input shapes, and fixes which layers run backward like Caffe's Net::Init.
  */
-export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Record<string, LayerDefinition>): Net {
+export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Record<string, LayerDefinition> = layerRegistry): Net {
   if (asArray(netParam.layers).length > 0 && asArray(netParam.layer).length === 0) {
     throw new NetError("the net uses V1 'layers' entries; upgrade it to V2 'layer' entries before building");
   }
