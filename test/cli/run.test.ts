@@ -1,0 +1,151 @@
+/** The command line in process: exit codes, formats, errors without stack traces. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Ajv from "ajv";
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli/run.js";
+import type { CliIo } from "../../src/cli/io.js";
+
+const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const EXAMPLE = path.join(ROOT, "fixtures/examples/bn_global_stats");
+
+async function cli(args: string[], cwd = ROOT): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), stdoutIsTTY: false, stderrIsTTY: false, cwd, env: {} };
+  const code = await run(args, io);
+  return { code, out, err };
+}
+
+function tempDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-cli-"));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const CLEAN_NET = `layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 4 kernel_size: 3 } }
+`;
+
+describe("bnlint CLI", () => {
+  it("reports the bundled example's BatchNorm mistake with exit code 1", async () => {
+    const r = await cli([path.join(EXAMPLE, "solver.prototxt")]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/train_val\.prototxt\n/);
+    expect(r.out).toMatch(/^\s+43:22\s+error\s+BatchNorm 'bn1' uses global statistics in TRAIN.*bn-global-stats-phase$/m);
+    expect(r.out).not.toMatch(/\x1b\[/);
+  });
+
+  it("exits 0 on a clean net and prints nothing", async () => {
+    const dir = tempDir({ "deploy.prototxt": CLEAN_NET });
+    const r = await cli(["deploy.prototxt"], dir);
+    expect(r).toEqual({ code: 0, out: "", err: "" });
+  });
+
+  it("exits 2 with file:line:col and no stack trace on a syntax error", async () => {
+    const dir = tempDir({ "bad.prototxt": `layer {\n  name: "x"\n  type: "ReLU"\n` });
+    const r = await cli(["bad.prototxt"], dir);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/bad\.prototxt\n\s+4:1\s+error\s+.*parse-error/);
+    expect(r.out + r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("names the closest field for a misspelt one", async () => {
+    const dir = tempDir({ "typo.prototxt": `layer { name: "bn" type: "BatchNorm" batch_norm_param { use_global_stat: true } }\n` });
+    const r = await cli(["typo.prototxt", "--format", "json"], dir);
+    expect(r.code).toBe(2);
+    const finding = JSON.parse(r.out).results[0].findings.find((f: { ruleId: string }) => f.ruleId === "parse-error");
+    expect(finding).toMatchObject({ ruleId: "parse-error", line: 1, column: 57 });
+    expect(finding.message).toMatch(/use_global_stats/);
+  });
+
+  it("exits 2 for a missing file and for a usage error", async () => {
+    expect((await cli(["does-not-exist.prototxt"])).code).toBe(2);
+    const r = await cli(["--format", "xml", path.join(EXAMPLE, "solver.prototxt")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^bnlint: unknown format 'xml'/);
+    const unknown = await cli(["--no-such-option"]);
+    expect(unknown.code).toBe(2);
+  });
+
+  it("writes a JSON report that validates against the shipped schema", async () => {
+    const dir = tempDir({});
+    const out = path.join(dir, "report.json");
+    const r = await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "json", "-o", out]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    const report = JSON.parse(fs.readFileSync(out, "utf8"));
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "schema/report.schema.json"), "utf8"));
+    const validate = new Ajv.default({ strict: false }).compile(schema);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    const finding = report.results.flatMap((x: { findings: unknown[] }) => x.findings).find((f: { ruleId: string }) => f.ruleId === "bn-global-stats-phase");
+    expect(finding).toMatchObject({ severity: "error", line: 43, column: 22, layer: "bn1", phases: ["TRAIN"] });
+    expect(finding.fix.description).toMatch(/remove 'use_global_stats: true'/);
+  });
+
+  it("honours --max-warnings", async () => {
+    const dir = tempDir({
+      "net.prototxt": `layer { name: "d" type: "ImageData" top: "data" top: "label" include { phase: TRAIN } transform_param { scale: 0.00390625 } image_data_param { source: "l.txt" batch_size: 32 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+`,
+    });
+    expect((await cli(["net.prototxt"], dir)).code).toBe(0);
+    const r = await cli(["net.prototxt", "--max-warnings", "0"], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/more than --max-warnings 0/);
+  });
+
+  it("applies .bnlintrc.json found upward and inline disable comments", async () => {
+    const dir = tempDir({
+      ".bnlintrc.json": JSON.stringify({ rules: { "bn-global-stats-phase": "warning" } }),
+      "a.prototxt": fs.readFileSync(path.join(EXAMPLE, "train_val.prototxt"), "utf8"),
+    });
+    const r = await cli(["a.prototxt", "-f", "json"], dir);
+    expect(r.code).toBe(0);
+    const severities = JSON.parse(r.out).results[0].findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`);
+    expect(severities).toEqual(["bn-global-stats-phase:warning", "bn-global-stats-phase:warning"]);
+    const text = fs.readFileSync(path.join(EXAMPLE, "train_val.prototxt"), "utf8").replace(/(\n\s+batch_norm_param \{ use_global_stats: true \})/g, "\n  # bnlint-disable-next-line bn-global-stats-phase -- loaded from a snapshot$1");
+    fs.writeFileSync(path.join(dir, "b.prototxt"), text);
+    const disabled = await cli(["b.prototxt", "-f", "json", "--config", path.join(dir, ".bnlintrc.json")], dir);
+    expect(JSON.parse(disabled.out).results[0].findings).toEqual([]);
+  });
+
+  it("rejects an invalid configuration naming the bad key", async () => {
+    const dir = tempDir({ ".bnlintrc.json": JSON.stringify({ rules: { "bn-global-stats-phase": "fatal" } }), "n.prototxt": CLEAN_NET });
+    const r = await cli(["n.prototxt"], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/rules\.bn-global-stats-phase/);
+  });
+
+  it("lists rules and explains one in Ruff's heading order", async () => {
+    const list = await cli(["--list-rules"]);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/^bn-global-stats-phase\s+error\s+fix\s+Use batch statistics/m);
+    const explained = await cli(["explain", "bn-global-stats-phase"]);
+    const headings = explained.out.split("\n").filter((l) => l.startsWith("## "));
+    expect(headings).toEqual(["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options", "## Fix safety", "## References"]);
+    const typo = await cli(["explain", "bn-global-stat-phase"]);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/did you mean bn-global-stats-phase/);
+  });
+
+  it("dumps a net as protobuf JSON with .proto names", async () => {
+    const r = await cli(["dump", path.join(EXAMPLE, "train_val.prototxt")]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json.name).toBe("LeNet-BN");
+    expect(json.layer[3]).toMatchObject({ name: "bn1", type: "BatchNorm", batch_norm_param: { use_global_stats: true } });
+    expect(json.layer[0].include).toEqual([{ phase: "TRAIN" }]);
+  });
+
+  it("emits GitHub annotations and SARIF", async () => {
+    const gh = await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "github"]);
+    expect(gh.out).toMatch(/^::error file=.*train_val\.prototxt,line=43,/m);
+    const sarif = JSON.parse((await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "sarif"])).out);
+    expect(sarif.version).toBe("2.1.0");
+    expect(sarif.runs[0].results[0].ruleId).toBe("bn-global-stats-phase");
+  });
+});
