@@ -204,7 +204,7 @@ function nonFinite(log: ParsedLog): LogVerdict | null {
   if (inf && infFirst) {
     message +=
       inf.iteration < iteration
-        ? `; mean |x| first printed as inf at iteration ${inf.iteration}, ${describeEntry(inf)} (line ${inf.line}): values grew until float32 overflowed, then inf - inf or 0 * inf gave NaN`
+        ? `; mean |x| first printed as inf at iteration ${inf.iteration}, ${describeEntry(inf)} (line ${inf.line}): values grew until float32 overflowed, and arithmetic on inf (inf - inf, 0 x inf) then gave NaN`
         : `; inf came before nan`;
   }
   const verdict: LogVerdict = {
@@ -386,8 +386,7 @@ function exploding(log: ParsedLog): LogVerdict | null {
   const x = worst.s;
   const where = x.kind === "param" ? `param blob ${x.blob}` : `${x.kind} blob ${x.blob}`;
   const evidence: number[] = [];
-  const ni = norms.iterations.indexOf(x.maxIteration!);
-  if (ni >= 0) evidence.push(norms.lines[ni]!);
+  if (x.maxLine !== null) evidence.push(x.maxLine);
   if (x.firstNonFiniteLine !== null) evidence.push(x.firstNonFiniteLine);
   const ordersText = Number.isFinite(worst.orders) ? `${Math.round(worst.orders * 10) / 10} orders of magnitude` : "without bound";
   return {
@@ -422,7 +421,7 @@ function vanishing(log: ParsedLog): LogVerdict | null {
     layer: earliest.layer,
     blob: earliest.blob,
     pass: "backward",
-    evidenceLines: [],
+    evidenceLines: [earliest.lastLine, latest.lastLine].sort((a, b) => a - b),
     message: `gradients vanish: layer ${earliest.layer} weight diff mean |x| = ${fmt(earliest.last)} at iteration ${earliest.lastIteration}, while the last layer ${latest.layer} has ${fmt(latest.last)}: early layers get no learning signal`,
     details: { earlyDiff: earliest.last, lateDiff: latest.last, lateLayer: latest.layer },
   };
@@ -540,8 +539,15 @@ export function diagnoseLog(log: ParsedLog): LogVerdict[] {
   const push = (v: LogVerdict | null): void => {
     if (v) out.push(v);
   };
-  push(nonFinite(log));
-  push(lrSchedule(log));
+  const nf = nonFinite(log);
+  const lr = lrSchedule(log);
+  if (nf && lr && lr.iteration !== null && nf.iteration !== null && lr.iteration <= nf.iteration) {
+    // The learning rate went wrong first: say so where the NaN is reported.
+    nf.message += `; the learning rate was already wrong at iteration ${lr.iteration} (${lr.message})`;
+    nf.evidenceLines = [...new Set([...lr.evidenceLines, ...nf.evidenceLines])].sort((a, b) => a - b);
+  }
+  push(nf);
+  push(lr);
   push(saturatedSoftmax(log, facts));
   push(exploding(log));
   push(vanishing(log));

@@ -260,10 +260,12 @@ function newSummary(s: ReaderState, k: Omit<DebugKey, "summary">): LayerMagnitud
     firstIteration: 0,
     last: NaN,
     lastIteration: 0,
+    lastLine: 0,
     min: null,
     minIteration: null,
     max: null,
     maxIteration: null,
+    maxLine: null,
     firstNonFiniteIteration: null,
     firstNonFiniteLine: null,
   };
@@ -299,6 +301,7 @@ function foldIntoSummary(s: ReaderState, acc: LayerMagnitudeSummary | null, e: D
   acc.count++;
   acc.last = v;
   acc.lastIteration = iteration;
+  acc.lastLine = e.line;
   if (finite) {
     if (acc.min === null || v < acc.min) {
       acc.min = v;
@@ -307,6 +310,7 @@ function foldIntoSummary(s: ReaderState, acc: LayerMagnitudeSummary | null, e: D
     if (acc.max === null || v > acc.max) {
       acc.max = v;
       acc.maxIteration = iteration;
+      acc.maxLine = e.line;
     }
   } else if (acc.firstNonFiniteIteration === null) {
     acc.firstNonFiniteIteration = iteration;

@@ -57,11 +57,15 @@ export interface LayerMagnitudeSummary {
   firstIteration: number;
   last: number;
   lastIteration: number;
+  /** 1-based line of the last value. */
+  lastLine: number;
   /** Smallest and largest finite values, with their iterations (null when no finite value was seen). */
   min: number | null;
   minIteration: number | null;
   max: number | null;
   maxIteration: number | null;
+  /** 1-based line of the largest finite value. */
+  maxLine: number | null;
   /** First iteration at which this value was printed as nan or inf, and its line. */
   firstNonFiniteIteration: number | null;
   firstNonFiniteLine: number | null;

@@ -83,6 +83,8 @@ describe("verdicts of the example logs", () => {
     expect(v.verdict).toBe("exploding");
     expect(v.layer).toBe("conv1");
     expect(v.iteration).toBe(70);
+    const lines = fs.readFileSync(path.join(DIR, "exploding-debug.log"), "utf8").split("\n");
+    expect(lines[v.evidenceLines[0]! - 1]).toMatch(/\[Backward\] Layer conv1, param blob 0 diff: 398\.107$/);
     expect(Number(v.details?.orders)).toBeGreaterThanOrEqual(4);
   });
 
@@ -90,6 +92,11 @@ describe("verdicts of the example logs", () => {
     const v = main("vanishing-debug.log");
     expect(v.verdict).toBe("vanishing");
     expect(v.layer).toBe("conv1");
+    const lines = fs.readFileSync(path.join(DIR, "vanishing-debug.log"), "utf8").split("\n");
+    expect(v.evidenceLines.map((n) => lines[n - 1]!.replace(/^[^\]]*\] +/, ""))).toEqual([
+      "[Backward] Layer ip2, param blob 0 diff: 0.001",
+      "[Backward] Layer conv1, param blob 0 diff: 1e-12",
+    ]);
   });
 
   it("not-learning.log: flat at ln(10)", () => {
@@ -110,6 +117,7 @@ describe("verdicts of the example logs", () => {
     const lr = verdicts.get("lr-nan.log")!.find((v) => v.verdict === "lr-schedule")!;
     expect(lr.iteration).toBe(0);
     expect(lr.message).toContain("poly");
+    expect(main("lr-nan.log").message).toContain("learning rate was already wrong at iteration 0");
   });
 
   it("oscillating.log", () => {
