@@ -118,16 +118,37 @@ function isIdentPart(c: number): boolean {
   return isLetter(c) || isDigit(c);
 }
 
+/** Growable byte buffer for string values (reused across strings, copied out at the end of each). */
+interface ByteSink {
+  bytes: Uint8Array;
+  length: number;
+}
+
+function pushByte(out: ByteSink, b: number): void {
+  if (out.length === out.bytes.length) {
+    const bigger = new Uint8Array(out.bytes.length * 2);
+    bigger.set(out.bytes);
+    out.bytes = bigger;
+  }
+  out.bytes[out.length++] = b;
+}
+
 /** Appends the UTF-8 encoding of a code point (0..10FFFF; lone surrogates as 3 bytes, like protobuf's C++ parser). */
-function pushUtf8(out: number[], cp: number): void {
+function pushUtf8(out: ByteSink, cp: number): void {
   if (cp < 0x80) {
-    out.push(cp);
+    pushByte(out, cp);
   } else if (cp < 0x800) {
-    out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
+    pushByte(out, 0xc0 | (cp >> 6));
+    pushByte(out, 0x80 | (cp & 63));
   } else if (cp < 0x10000) {
-    out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    pushByte(out, 0xe0 | (cp >> 12));
+    pushByte(out, 0x80 | ((cp >> 6) & 63));
+    pushByte(out, 0x80 | (cp & 63));
   } else {
-    out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    pushByte(out, 0xf0 | (cp >> 18));
+    pushByte(out, 0x80 | ((cp >> 12) & 63));
+    pushByte(out, 0x80 | ((cp >> 6) & 63));
+    pushByte(out, 0x80 | (cp & 63));
   }
 }
 
@@ -174,6 +195,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
   const emptyLists: EmptyList[] = [];
   const topFields: Field[] = [];
   const stack: OpenMessage[] = [];
+  const sink: ByteSink = { bytes: new Uint8Array(256), length: 0 };
 
   let i = 0; // scan offset (UTF-16 index)
   let line = 1;
@@ -235,16 +257,9 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
     return source.slice(start, i);
   }
 
-  /** Reads a field name: an identifier or `[a.b.c]`. */
-  function readFieldName(): { name: string; span: Span } {
-    const start = posAt(i);
-    const c = source.charCodeAt(i);
-    if (isLetter(c)) {
-      const name = readIdentifier();
-      return { name, span: { start, end: posAt(i) } };
-    }
-    // c === LBRACKET (checked by the caller)
-    i++;
+  /** Reads an extension field name `[a.b.c]` at `i`, returned without blanks. */
+  function readExtensionName(): string {
+    i++; // '['
     let name = "[";
     for (;;) {
       skipTrivia();
@@ -257,7 +272,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
         i++;
       } else if (d === RBRACKET) {
         i++;
-        return { name: name + "]", span: { start, end: posAt(i) } };
+        return name + "]";
       } else {
         fail(`expected '.' or ']' in extension name ${name}, found ${describeChar(source, i)}`);
       }
@@ -314,7 +329,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
   }
 
   /** Reads one quoted literal at `i` into `out`. */
-  function readStringLiteral(out: number[]): void {
+  function readStringLiteral(out: ByteSink): void {
     const quoteAt = i;
     const quote = source.charCodeAt(i);
     i++;
@@ -329,7 +344,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
       if (c === 0) fail("NUL character in string", i);
       if (c < 0x80) {
         if (c !== BACKSLASH) {
-          out.push(c);
+          pushByte(out, c);
           i++;
         } else {
           readEscape(out);
@@ -363,24 +378,24 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
   }
 
   /** Reads an escape sequence at `i` (a backslash) into `out`. */
-  function readEscape(out: number[]): void {
+  function readEscape(out: ByteSink): void {
     const at = i;
     const c = source.charCodeAt(i + 1);
     i += 2;
     switch (c) {
-      case 110: out.push(10); return; // n
-      case 116: out.push(9); return; // t
-      case 114: out.push(13); return; // r
-      case 97: out.push(7); return; // a
-      case 98: out.push(8); return; // b
-      case 102: out.push(12); return; // f
-      case 118: out.push(11); return; // v
-      case BACKSLASH: case SQUOTE: case DQUOTE: case 63: out.push(c); return; // \\ \' \" \?
+      case 110: pushByte(out, 10); return; // n
+      case 116: pushByte(out, 9); return; // t
+      case 114: pushByte(out, 13); return; // r
+      case 97: pushByte(out, 7); return; // a
+      case 98: pushByte(out, 8); return; // b
+      case 102: pushByte(out, 12); return; // f
+      case 118: pushByte(out, 11); return; // v
+      case BACKSLASH: case SQUOTE: case DQUOTE: case 63: pushByte(out, c); return; // \\ \' \" \?
       case 120: { // x: one or two hex digits
         if (!isHexDigit(source.charCodeAt(i))) fail("\\x escape needs hex digits", at);
         let v = hexValue(source.charCodeAt(i++));
         if (isHexDigit(source.charCodeAt(i))) v = v * 16 + hexValue(source.charCodeAt(i++));
-        out.push(v);
+        pushByte(out, v);
         return;
       }
       case 117: { // u: four hex digits, surrogate pairs combined
@@ -418,7 +433,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
             v = v * 8 + (d - ZERO);
             i++;
           }
-          out.push(v & 0xff);
+          pushByte(out, v & 0xff);
           return;
         }
         i = at;
@@ -432,17 +447,17 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
     const start = posAt(i);
     const c = source.charCodeAt(i);
     if (c === DQUOTE || c === SQUOTE) {
-      const bytes: number[] = [];
-      readStringLiteral(bytes);
+      sink.length = 0;
+      readStringLiteral(sink);
       let end = posAt(i);
       for (;;) {
         skipTrivia();
         const d = source.charCodeAt(i);
         if (d !== DQUOTE && d !== SQUOTE) break;
-        readStringLiteral(bytes);
+        readStringLiteral(sink);
         end = posAt(i);
       }
-      return { kind: "string", bytes: Uint8Array.from(bytes), span: { start, end } };
+      return { kind: "string", bytes: sink.bytes.slice(0, sink.length), span: { start, end } };
     }
     let sign = "";
     if (c === MINUS) {
@@ -553,7 +568,9 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
       fail(`expected a field name, found ${describeChar(source, i)}`);
     }
 
-    const { name, span: nameSpan } = readFieldName();
+    const nameStart = posAt(i);
+    const name = c === LBRACKET ? readExtensionName() : readIdentifier();
+    const nameSpan: Span = { start: nameStart, end: posAt(i) };
     skipTrivia();
     let hasColon = false;
     if (source.charCodeAt(i) === COLON) {
