@@ -111,7 +111,10 @@ function renderDatasets(p: Palette, datasets: readonly DatasetView[], cwd: strin
       d.phase ?? "",
       d.count !== undefined ? plural(d.count, "item") : "",
       d.shape !== undefined ? d.shape.join("×") : "",
+      d.storage ?? "",
+      d.pixels !== undefined ? `pixels ${d.pixels}` : "",
       d.labels !== undefined ? `labels ${d.labels}` : "",
+      d.order ?? "",
     ]),
   );
   return [p.bold("Datasets"), ...table.map((row) => INDENT + row)];

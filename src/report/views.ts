@@ -21,6 +21,12 @@ export interface DatasetView {
   shape?: number[];
   /** What is known about the labels, already phrased ("0–9, 10 distinct"). */
   labels?: string;
+  /** How records are stored (bytes, float, encoded images...). */
+  storage?: string;
+  /** Whether labels come in random order ("shuffled", "unshuffled", "undetermined"). */
+  order?: string;
+  /** Range of the sampled pixel values, phrased ("0–255"). */
+  pixels?: string;
 }
 
 export interface FirstNonFiniteView {
@@ -110,7 +116,11 @@ export function readDataset(v: unknown): DatasetView | undefined {
   if (!isBag(v)) return undefined;
   const source = str(v.source) ?? str(v.path) ?? str(v.file);
   if (source === undefined) return undefined;
-  const shape = Array.isArray(v.shape) && v.shape.every((d) => typeof d === "number") ? (v.shape as number[]) : undefined;
+  // A shape is either [C, H, W] or, as the dataset scan writes it, { chw: [C, H, W] | null, ... }.
+  const shapeValue = isBag(v.shape) ? v.shape.chw : v.shape;
+  const shape = Array.isArray(shapeValue) && shapeValue.every((d) => typeof d === "number") ? (shapeValue as number[]) : undefined;
+  const pixelMin = isBag(v.pixels) ? num(v.pixels.min) : undefined;
+  const pixelMax = isBag(v.pixels) ? num(v.pixels.max) : undefined;
   return {
     source,
     backend: str(v.backend),
@@ -118,6 +128,9 @@ export function readDataset(v: unknown): DatasetView | undefined {
     count: num(v.count),
     shape,
     labels: labelsText(v.labels),
+    storage: isBag(v.storage) ? str(v.storage.kind) : str(v.storage),
+    order: isBag(v.labelOrder) ? str(v.labelOrder.verdict) : undefined,
+    pixels: pixelMin !== undefined && pixelMax !== undefined ? `${pixelMin}–${pixelMax}` : undefined,
   };
 }
 

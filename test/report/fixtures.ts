@@ -138,6 +138,19 @@ export function sectionsReport(): LintReport {
     datasets: [
       { source: "/project/data/train_lmdb", backend: "lmdb", phase: "TRAIN", count: 50000, shape: [3, 32, 32], labels: { min: 0, max: 9, distinct: 10 } },
       { source: "/project/data/test_lmdb", backend: "lmdb", phase: "TEST", count: 10000, shape: [3, 32, 32], labels: [0, 1, 2, 9] },
+      // The dataset scan's own shape of the same facts.
+      {
+        source: "/project/data/val_lmdb",
+        backend: "lmdb",
+        phase: "TEST",
+        count: 500,
+        scanned: 500,
+        shape: { chw: [1, 28, 28], consistent: true, mismatches: { count: 0, firstKeys: [] }, distinct: [] },
+        storage: { kind: "bytes", bytes: 500, float: 0, encoded: 0, empty: 0, imageFormats: {} },
+        pixels: { records: 64, min: 0, max: 255, perChannel: [] },
+        labels: { histogram: { "0": 250, "1": 250 }, distinct: 2, min: 0, max: 1 },
+        labelOrder: { changes: 1, expectedChanges: 250, stdChanges: 11, z: -22.6, ratio: 0.004, verdict: "unshuffled" },
+      },
     ],
     probe: {
       verdict: "non-finite",

@@ -122,9 +122,10 @@ describe("stylish", () => {
   it("renders the dataset, probe and log sections", () => {
     const out = stylish(sectionsReport(), PLAIN).split("\n");
     expect(out[0]).toBe("Datasets");
-    // In the order the load stage listed them.
-    expect(out[1]).toBe("  data/train_lmdb  lmdb  TRAIN  50000 items  3×32×32  labels 0–9, 10 distinct");
-    expect(out[2]).toBe("  data/test_lmdb   lmdb  TEST   10000 items  3×32×32  labels 0–9, 4 distinct");
+    // In the order the load stage listed them; columns only some datasets fill stay blank in the others.
+    expect(out[1]).toBe("  data/train_lmdb  lmdb  TRAIN  50000 items  3×32×32                       labels 0–9, 10 distinct");
+    expect(out[2]).toBe("  data/test_lmdb   lmdb  TEST   10000 items  3×32×32                       labels 0–9, 4 distinct");
+    expect(out[3]).toBe("  data/val_lmdb    lmdb  TEST   500 items    1×28×28  bytes  pixels 0–255  labels 0–1, 2 distinct   unshuffled");
     // losses 2.3, 2.1, 5.8, 40 over [2.1, 40]: levels 0.04, 0, 0.68, 7 of 7 -> ▁▁▂█, then × for NaN.
     expect(out).toContain("Probe: non-finite  ▁▁▂█×  2.3 → NaN (5 iterations)");
     expect(out).toContain("  first non-finite value: iteration 4, layer bn1, blob bn1, backward pass");
