@@ -6,7 +6,7 @@
  */
 import type { LayerDefinition } from "../types.js";
 import { countOf, reshapeBlob, shapeText } from "../blob.js";
-import { axisOf, check, has, num, sub } from "./params.js";
+import { axisOf, check, fail, has, num, sub } from "./params.js";
 
 export const accuracyLayer: LayerDefinition = {
   type: "Accuracy",
@@ -40,7 +40,7 @@ export const accuracyLayer: LayerDefinition = {
           for (let j = 0; j < inner; j++) {
             const label = Math.trunc(labels[o * inner + j]!);
             if (ignore !== undefined && label === ignore) continue;
-            check(param, label >= 0 && label < classes, `label ${label} is outside [0, ${classes})`);
+            if (!(label >= 0 && label < classes)) fail(param, `label ${label} is outside [0, ${classes})`);
             perClassCount[label]++;
             const truth = x[(o * classes + label) * inner + j]!;
             let better = 0; // classes scoring >= the true one, itself included

@@ -1,7 +1,8 @@
 /**
  * Caffe's DataTransformer for one record (TransformationParameter): optional
- * crop (random offsets in TRAIN, centred in TEST), optional mirror (TRAIN only,
- * random), subtraction of a mean image or of per-channel mean values, then
+ * crop (random offsets in TRAIN, centred in TEST), optional random mirror (in
+ * both phases: Caffe's transformer does not look at the phase for mirroring, so
+ * `mirror: true` in a TEST transform_param flips half the test images), subtraction of a mean image or of per-channel mean values, then
  * multiplication by `scale`:
  *   out[c, y, x] = (pixel[c, y + h_off, x' + w_off] - mean) * scale,
  *   x' = mirror ? crop_w - 1 - x : x,
@@ -10,7 +11,7 @@
  * h_off, then w_off.
  */
 import type { DatumLike, LayerContext, LayerParameter, MeanImage } from "../types.js";
-import { check, has, nums, num, bool, str, sub } from "./params.js";
+import { check, fail, has, nums, num, bool, str, sub } from "./params.js";
 
 /** The settings of a transform_param, with Caffe's defaults. */
 export interface TransformSettings {
@@ -45,10 +46,10 @@ export function transformDatum(
   random: () => number, out: Float32Array, outOff: number,
 ): void {
   const { channels: C, height: H, width: W } = datum;
-  check(param, !datum.encoded, "encoded records (compressed images) must be decoded before they reach the engine");
+  if (datum.encoded) fail(param, "encoded records (compressed images) must be decoded before they reach the engine");
   const crop = t.cropSize;
-  check(param, crop <= H && crop <= W, `crop_size ${crop} is larger than the record (${H} x ${W})`);
-  const doMirror = t.mirror && phase === "TRAIN" && Math.floor(random() * 2) === 1;
+  if (crop > H || crop > W) fail(param, `crop_size ${crop} is larger than the record (${H} x ${W})`);
+  const doMirror = t.mirror && Math.floor(random() * 2) === 1;
   let hOff = 0, wOff = 0;
   const outH = crop > 0 ? crop : H, outW = crop > 0 ? crop : W;
   if (crop > 0) {
@@ -61,17 +62,17 @@ export function transformDatum(
     }
   }
   const mean = t.meanImage;
-  if (mean) {
-    check(param, mean.data.length === C * H * W,
-      `mean_file has shape [${mean.shape.join(", ")}] but records are ${C} x ${H} x ${W}`);
+  if (mean && mean.data.length !== C * H * W) {
+    fail(param, `mean_file has shape [${mean.shape.join(", ")}] but records are ${C} x ${H} x ${W}`);
   }
   const mv = t.meanValues;
-  check(param, mv.length === 0 || mv.length === 1 || mv.length === C,
-    `mean_value must be given once or once per channel (${C} channels, ${mv.length} values)`);
+  if (!(mv.length === 0 || mv.length === 1 || mv.length === C)) {
+    fail(param, `mean_value must be given once or once per channel (${C} channels, ${mv.length} values)`);
+  }
   const bytes = datum.data !== undefined && datum.data.length > 0 ? datum.data : undefined;
   const floats = datum.float_data;
-  check(param, (bytes?.length ?? floats?.length ?? 0) === C * H * W,
-    `record has ${bytes?.length ?? floats?.length ?? 0} values, expected ${C} x ${H} x ${W}`);
+  const stored = bytes?.length ?? floats?.length ?? 0;
+  if (stored !== C * H * W) fail(param, `record has ${stored} values, expected ${C} x ${H} x ${W}`);
   for (let c = 0; c < C; c++) {
     const meanValue = mv.length === 0 ? 0 : mv.length === 1 ? mv[0]! : mv[c]!;
     for (let y = 0; y < outH; y++) {

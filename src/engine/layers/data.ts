@@ -12,7 +12,7 @@
  */
 import type { DatumLike, LayerContext, LayerDefinition, LayerParameter, RecordSource } from "../types.js";
 import { reshapeBlob } from "../blob.js";
-import { check, num, bool, sub } from "./params.js";
+import { check, fail, num, bool, sub } from "./params.js";
 import { readTransform, transformDatum, transformedShape } from "./data-transform.js";
 
 function syntheticSource(param: LayerParameter, ctx: LayerContext, fallback?: { channels: number; height: number; width: number }): RecordSource | undefined {
@@ -48,7 +48,8 @@ function makeDataLayer(type: string, paramField: string): LayerDefinition {
       const source = ctx.recordSource?.(param) ?? syntheticSource(param, ctx, fallback);
       check(param, source !== undefined, "no records to read and no declared record shape for synthetic batches");
       let pending: DatumLike | undefined = source.next();
-      const [C, H, W] = transformedShape(transform, pending.channels, pending.height, pending.width);
+      const first = { channels: pending.channels, height: pending.height, width: pending.width };
+      const [C, H, W] = transformedShape(transform, first.channels, first.height, first.width);
       const perRecord = C * H * W;
       return {
         params: [],
@@ -60,9 +61,9 @@ function makeDataLayer(type: string, paramField: string): LayerDefinition {
           for (let i = 0; i < batch; i++) {
             const datum = pending ?? source.next();
             pending = undefined;
-            const [c, h, w] = transformedShape(transform, datum.channels, datum.height, datum.width);
-            check(param, c === C && h === H && w === W,
-              `record of ${datum.channels} x ${datum.height} x ${datum.width} differs from the first record's shape`);
+            if (datum.channels !== first.channels || datum.height !== first.height || datum.width !== first.width) {
+              fail(param, `record of ${datum.channels} x ${datum.height} x ${datum.width} differs from the first record's ${first.channels} x ${first.height} x ${first.width}`);
+            }
             transformDatum(param, transform, datum, ctx.phase, ctx.random, top[0]!.data, i * perRecord);
             if (top[1]) top[1].data[i] = datum.label;
           }

@@ -20,6 +20,11 @@ export function check(param: LayerParameter, ok: boolean, detail: string): asser
   if (!ok) throw new LayerSetupError(layerName(param), String(param["type"] ?? "?"), detail);
 }
 
+/** Throws a LayerSetupError for `param` (for hot paths: build the message only on failure). */
+export function fail(param: LayerParameter, detail: string): never {
+  throw new LayerSetupError(layerName(param), String(param["type"] ?? "?"), detail);
+}
+
 export function layerName(param: LayerParameter): string {
   return typeof param["name"] === "string" ? param["name"] : "(unnamed)";
 }

@@ -89,6 +89,7 @@ export const poolingLayer: LayerDefinition = {
     const [padH, padW] = hw("pad", 0);
     const [strideH, strideW] = hw("stride", 1);
     if (global) {
+      check(param, !has(pp, "kernel_size") && !has(pp, "kernel_h") && !has(pp, "kernel_w"), "global_pooling takes the kernel size from the input; do not set kernel_size");
       check(param, padH === 0 && padW === 0 && strideH === 1 && strideW === 1, "global_pooling requires pad 0 and stride 1");
     } else {
       check(param, kernelH > 0 && kernelW > 0, "kernel_size (or kernel_h and kernel_w) must be positive");

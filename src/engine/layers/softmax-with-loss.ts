@@ -9,7 +9,7 @@
  */
 import type { LayerDefinition } from "../types.js";
 import { countOf, makeBlob, reshapeBlob, shapeText } from "../blob.js";
-import { axisOf, check, num, sub, wants } from "./params.js";
+import { axisOf, check, fail, num, sub, wants } from "./params.js";
 import { softmaxForward } from "./softmax.js";
 import { normalizer, readLossSettings } from "./loss-common.js";
 
@@ -47,7 +47,7 @@ export const softmaxWithLossLayer: LayerDefinition = {
           for (let j = 0; j < inner; j++) {
             const label = Math.trunc(labels[o * inner + j]!);
             if (loss.ignoreLabel !== undefined && label === loss.ignoreLabel) continue;
-            check(param, label >= 0 && label < channels, `label ${label} is outside [0, ${channels})`);
+            if (!(label >= 0 && label < channels)) fail(param, `label ${label} is outside [0, ${channels})`);
             sum = Math.fround(sum - Math.fround(Math.log(Math.max(p[(o * channels + label) * inner + j]!, FLT_MIN))));
             validCount++;
           }

@@ -43,7 +43,7 @@ export const softmaxLayer: LayerDefinition = {
         dims = softmaxDims(bot[0]!.shape, axis);
         if (top[0] !== bot[0]) reshapeBlob(top[0]!, bot[0]!.shape);
       },
-      forward(bot, top) { softmaxForward(bot[0]!.data, top[0]!.data, ...dims); },
+      forward(bot, top) { softmaxForward(bot[0]!.data, top[0]!.data, dims[0], dims[1], dims[2]); },
       backward(top, propagateDown, bot) {
         if (!wants(propagateDown, 0)) return;
         const [outer, channels, inner] = dims;

@@ -47,11 +47,18 @@ describe("Data", () => {
     expect([...tops[0]!.data]).toEqual([0, 0, 0, 0]);
   });
 
-  it("crops the centre in TEST and never mirrors there", () => {
-    const { tops } = runForward(dataLayer, data({ crop_size: 2, mirror: true }, 1), [], context("TEST", [0.99]), 1);
+  it("crops the centre in TEST", () => {
+    const { tops } = runForward(dataLayer, data({ crop_size: 2 }, 1), [], context("TEST", [0.99]), 1);
     // h_off = (3 - 2) / 2 = 0, w_off = (4 - 2) / 2 = 1
     expect(tops[0]!.shape).toEqual([1, 1, 2, 2]);
     expect([...tops[0]!.data]).toEqual([1, 2, 5, 6]);
+  });
+
+  it("mirrors at random in TEST too when asked (Caffe's transformer ignores the phase for mirror)", () => {
+    const flipped = runForward(dataLayer, data({ crop_size: 2, mirror: true }, 1), [], context("TEST", [0.99]), 1);
+    expect([...flipped.tops[0]!.data]).toEqual([2, 1, 6, 5]);
+    const kept = runForward(dataLayer, data({ crop_size: 2, mirror: true }, 1), [], context("TEST", [0.2]), 1);
+    expect([...kept.tops[0]!.data]).toEqual([1, 2, 5, 6]);
   });
 
   it("crops at random offsets and mirrors at random in TRAIN (draws: mirror, h_off, w_off)", () => {

@@ -35,7 +35,8 @@ describe("Pooling shapes", () => {
     expect([...max.tops[0]!.data]).toEqual([4, -1]);
   });
 
-  it("rejects STOCHASTIC and pad >= kernel", () => {
+  it("rejects STOCHASTIC, pad >= kernel and a kernel size with global_pooling", () => {
+    expect(() => runForward(poolingLayer, pool({ global_pooling: true, kernel_size: 2 }), [randomBlob([1, 1, 4, 4], seededRandom(1))], ctx())).toThrow(/global_pooling/);
     expect(() => runForward(poolingLayer, pool({ pool: "STOCHASTIC", kernel_size: 2 }), [randomBlob([1, 1, 4, 4], seededRandom(1))], ctx())).toThrow(/STOCHASTIC/);
     expect(() => runForward(poolingLayer, pool({ kernel_size: 2, pad: 2 }), [randomBlob([1, 1, 4, 4], seededRandom(1))], ctx())).toThrow(/pad/);
   });
