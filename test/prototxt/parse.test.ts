@@ -35,6 +35,12 @@ const ACCEPTED: Array<[string, string, unknown]> = [
   ["single quotes hold double", "a: 'say \"hi\"'", [["a", { s: "say \"hi\"" }]]],
   ["utf-8 in string", "a: \"é😀\"", [["a", { s: "é😀" }]]],
   ["windows line ends", "a: 1\r\nb {\r\n c: 2\r\n}\r\n", [["a", { n: "1", int: true }], ["b", [["c", { n: "2", int: true }]]]]],
+  ["hash inside a string is not a comment", "a: \"x#y\" # z", [["a", { s: "x#y" }]]],
+  ["comments inside lists and messages", "a: [ # one\n 1, # two\n 2 ] b { # open\n }", [
+    ["a", { n: "1", int: true }], ["a", { n: "2", int: true }], ["b", []]]],
+  ["sign before spaced inf and a spaced fraction", "a: - inf b: - .5 c: -0x1F d: -017", [
+    ["a", { id: "-inf" }], ["b", { n: "-.5", int: false }], ["c", { n: "-0x1F", int: true }], ["d", { n: "-017", int: true }]]],
+  ["message after an empty list", "a: [] a { b: 1 }", [["a", [["b", { n: "1", int: true }]]]]],
   ["vertical tab and form feed are blank", "a:\v1\fb: 2", [["a", { n: "1", int: true }], ["b", { n: "2", int: true }]]],
 ];
 
@@ -88,6 +94,10 @@ const REJECTED: Array<[string, string, number, number, RegExp]> = [
   ["column counts code points", "a: \"😀😀\" }", 1, 9, /unexpected '}'/],
   ["tab counts one column", "\ta: 1\t}", 1, 7, /unexpected '}'/],
   ["bad extension name", "[a.]: 1", 1, 4, /expected an identifier in extension name/],
+  ["f suffix followed by a letter", "a: 1.0fx", 1, 8, /unexpected 'x' right after number '1.0f'/],
+  ["octal with a fraction", "a: 01.5", 1, 6, /unexpected '.' right after number '01'/],
+  ["byte order mark", "\ufeffa: 1", 1, 1, /U\+FEFF/],
+  ["NUL in a string", "a: \"x\u0000\"", 1, 6, /NUL character in string/],
   ["lone carriage return is not a line break", "a: 1\rb: }", 1, 9, /expected a value for 'b'/],
 ];
 
