@@ -28,7 +28,7 @@ describe("LMDB reader on fixtures written by mdb_load", () => {
       const exp = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.expected.json`), "utf8")) as FixtureExpectation;
       const env = openLmdb(path.join(FIXTURES, name));
       expect(env.count).toBe(exp.count);
-      const entries = [...env.entries()];
+      const entries = Array.from(env.entries(), (e) => ({ key: e.key.slice(), value: e.value.slice() }));
       expect(entries.slice(0, 3).map((e) => Buffer.from(e.key).toString())).toEqual(exp.first_keys);
       expect(recordsDigest(entries).sha256).toBe(exp.records_sha256);
       const datums = entries.map((e) => decodeDatum(e.value));

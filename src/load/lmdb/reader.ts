@@ -4,13 +4,14 @@
  * code, no lock file, no writes; it works on read-only folders and on files
  * another process may hold open (it reads the last committed state).
  *
- * I/O design: the data file is read on demand with `fs.readSync` in windows of
- * WINDOW_BYTES (1 MiB), so memory stays bounded for files of any size while a
+ * I/O design: the data file is read on demand with `fs.readSync` into two
+ * reused windows of WINDOW_BYTES (1 MiB), one for tree pages and one for
+ * overflow pages, so memory stays bounded for files of any size and a
  * key-order scan of a bulk-loaded file (whose pages are mostly sequential)
- * costs about what reading the file once does. A window buffer is never
- * reused, so the key/value views handed out stay valid after the iteration
- * moves on (they keep their window alive until dropped). Values larger than a
- * window (long overflow runs) get a buffer of their own.
+ * costs about what reading the file once does. No per-record allocation
+ * beyond the small entry object: keys and values are views into those
+ * windows, VALID ONLY UNTIL THE ITERATION ADVANCES; copy them (`slice()`) to
+ * keep them. (Allocating fresh buffers instead costs far more than the reads.)
  *
  * Robustness: every page number is checked against the file size and the meta
  * page's last page, every node offset against its page, tree depth against the
@@ -50,7 +51,7 @@ import {
   readU64,
 } from "./format.js";
 
-/** One record: views into the file's bytes (do not modify them). */
+/** One record: views into the reader's buffers, valid until the next record is requested (copy to keep). */
 export interface LmdbEntry {
   key: Uint8Array;
   value: Uint8Array;
@@ -250,40 +251,18 @@ function* iterateEntries(file: string, stat: LmdbStat): Generator<LmdbEntry, voi
       throw new LmdbError("corrupt", file, what);
     };
 
-    let window = new Uint8Array(0);
-    let windowFirst = 0; // first page number in the window
-    let windowPages = 0;
-
-    /** A view of `n` consecutive pages starting at `pgno`, bounds-checked. */
-    const pages = (pgno: number, n: number, from: string): Uint8Array => {
-      if (!(pgno >= 2 && n >= 1 && pgno + n <= pageLimit)) {
-        fail(`${from} refers to page ${pgno}${n > 1 ? ` (+${n - 1})` : ""}, outside the file's pages 2..${pageLimit - 1}`);
-      }
-      if (pgno >= windowFirst && pgno + n <= windowFirst + windowPages) {
-        const start = (pgno - windowFirst) * ps;
-        return window.subarray(start, start + n * ps);
-      }
-      const bytes = n * ps;
-      if (bytes > WINDOW_BYTES / 2) {
-        const own = new Uint8Array(bytes);
-        if (readAt(fd, own, pgno * ps) !== bytes) fail(`short read at page ${pgno}`);
-        return own;
-      }
-      const count = Math.min(Math.max(n, WINDOW_BYTES / ps), pageLimit - pgno);
-      window = new Uint8Array(count * ps);
-      if (readAt(fd, window, pgno * ps) !== window.length) fail(`short read at page ${pgno}`);
-      windowFirst = pgno;
-      windowPages = count;
-      return window.subarray(0, n * ps);
-    };
+    const treePages = makePageCache(fd, ps, pageLimit, fail);
+    const overflowPages = makePageCache(fd, ps, pageLimit, fail);
 
     /** Reads a branch or leaf page, checking its header; returns its key count. */
     const treePage = (pgno: number, expectLeaf: boolean, from: string): { page: Uint8Array; count: number } => {
-      const page = pages(pgno, 1, from);
+      const view = treePages(pgno, 1, from);
       const bit = 1 << (pgno & 7);
       if (visited[pgno >>> 3]! & bit) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
       visited[pgno >>> 3]! |= bit;
-      const flags = readU16(page, 10);
+      const flags = readU16(view, 10);
+      // Branch pages stay on the walk's stack while the window moves on: keep a copy.
+      const page = expectLeaf ? view : view.slice();
       if (readU64(page, 0) !== pgno) fail(`page ${pgno} carries page number ${readU64(page, 0)} in its header`);
       if (flags & P_LEAF2) {
         throw new LmdbError("unsupported-feature", file, `page ${pgno} is a LEAF2 page (DUPFIXED data), not supported`);
@@ -343,11 +322,11 @@ function* iterateEntries(file: string, stat: LmdbStat): Generator<LmdbEntry, voi
           if (dataStart + 8 > ps) fail(`leaf page ${currentPgno} node ${i} overflows its page`);
           const ovPgno = readU64(leaf, dataStart);
           const needed = overflowPageCount(dataSize, ps);
-          const head = pages(ovPgno, 1, `leaf page ${currentPgno}`);
+          const head = overflowPages(ovPgno, 1, `leaf page ${currentPgno}`);
           if ((readU16(head, 10) & P_OVERFLOW) === 0) fail(`page ${ovPgno} should be an overflow page`);
           const runPages = readU32(head, 12);
           if (runPages < needed) fail(`overflow page ${ovPgno} holds ${runPages} pages, value needs ${needed}`);
-          value = pages(ovPgno, needed, `leaf page ${currentPgno}`).subarray(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + dataSize);
+          value = overflowPages(ovPgno, needed, `leaf page ${currentPgno}`).subarray(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + dataSize);
         } else {
           if (dataStart + dataSize > ps) fail(`leaf page ${currentPgno} node ${i} overflows its page`);
           value = leaf.subarray(dataStart, dataStart + dataSize);
@@ -371,6 +350,47 @@ function* iterateEntries(file: string, stat: LmdbStat): Generator<LmdbEntry, voi
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * A read cache over the data file: returns a view of `n` consecutive pages,
+ * served from a reused WINDOW_BYTES buffer that is refilled with one read when
+ * the pages fall outside it; runs larger than half a window get a (reused,
+ * grown) buffer of their own. A returned view is valid until the next call.
+ */
+function makePageCache(
+  fd: number,
+  ps: number,
+  pageLimit: number,
+  fail: (what: string) => never,
+): (pgno: number, n: number, from: string) => Uint8Array {
+  const window = new Uint8Array(WINDOW_BYTES);
+  const windowCapacity = WINDOW_BYTES / ps;
+  let windowFirst = 0;
+  let windowPages = 0;
+  let large = new Uint8Array(0);
+  return (pgno, n, from) => {
+    if (!(pgno >= 2 && n >= 1 && pgno + n <= pageLimit)) {
+      fail(`${from} refers to page ${pgno}${n > 1 ? ` (+${n - 1})` : ""}, outside the file's pages 2..${pageLimit - 1}`);
+    }
+    if (pgno >= windowFirst && pgno + n <= windowFirst + windowPages) {
+      const start = (pgno - windowFirst) * ps;
+      return window.subarray(start, start + n * ps);
+    }
+    const bytes = n * ps;
+    if (n > windowCapacity / 2) {
+      if (large.length < bytes) large = new Uint8Array(bytes);
+      const view = large.subarray(0, bytes);
+      if (readAt(fd, view, pgno * ps) !== bytes) fail(`short read at page ${pgno}`);
+      return view;
+    }
+    const count = Math.min(windowCapacity, pageLimit - pgno);
+    windowPages = 0; // invalid until the read succeeds
+    if (readAt(fd, window.subarray(0, count * ps), pgno * ps) !== count * ps) fail(`short read at page ${pgno}`);
+    windowFirst = pgno;
+    windowPages = count;
+    return window.subarray(0, bytes);
+  };
 }
 
 function branchChild(frame: Frame, i: number, ps: number, fail: (what: string) => never): number {

@@ -63,6 +63,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 const even = (n: number) => (n + 1) & ~1;
 const EMPTY = new Uint8Array(0);
+const WRITE_CHUNK_BYTES = 1 << 20;
 
 /** A page under construction: nodes are placed from the end of the page downwards. */
 interface OpenPage {
@@ -107,8 +108,26 @@ export function writeLmdb(
     let leafPages = 0;
     let overflowPages = 0;
     let count = 0;
+    // Data pages are numbered in the order they are written, so they are
+    // appended to a buffer and written in large sequential chunks.
+    const pending = new Uint8Array(WRITE_CHUNK_BYTES);
+    let pendingBytes = 0;
+    let pendingFirst = 2;
+    const flushPending = () => {
+      if (pendingBytes > 0) fs.writeSync(fd, pending, 0, pendingBytes, pendingFirst * ps);
+      pendingFirst += pendingBytes / ps;
+      pendingBytes = 0;
+    };
     const writePage = (buf: Uint8Array, pgno: number) => {
-      fs.writeSync(fd, buf, 0, buf.length, pgno * ps);
+      if (pgno !== pendingFirst + pendingBytes / ps) throw new Error(`internal: page ${pgno} written out of order`);
+      if (pendingBytes + buf.length > pending.length) flushPending();
+      if (buf.length > pending.length) {
+        fs.writeSync(fd, buf, 0, buf.length, pgno * ps);
+        pendingFirst += buf.length / ps;
+        return;
+      }
+      pending.set(buf, pendingBytes);
+      pendingBytes += buf.length;
     };
     const finishPage = (p: OpenPage, flags: number): number => {
       const pgno = nextPage++;
@@ -214,6 +233,7 @@ export function writeLmdb(
 
     // Meta pages.
     const mapSize = Math.ceil(((lastPage + 1) * ps) / (1 << 20)) * (1 << 20);
+    flushPending();
     const writeMeta = (pgno: number, txnId: number, loaded: boolean) => {
       const m = new Uint8Array(ps);
       writeU64(m, 0, pgno);
@@ -233,7 +253,7 @@ export function writeLmdb(
       writeU64(m, d + DB.root, loaded ? root : INVALID_PAGE);
       writeU64(m, META.lastPage, loaded ? lastPage : 1);
       writeU64(m, META.txnId, txnId);
-      writePage(m, pgno);
+      fs.writeSync(fd, m, 0, ps, pgno * ps);
     };
     writeMeta(0, 0, false);
     writeMeta(1, 1, true);

@@ -1,0 +1,86 @@
+/**
+ * Dataset scan speed: writes a 60,000-record 1x28x28 LMDB (MNIST-sized) with
+ * the bulk writer into a temporary folder, then compares, in the same run,
+ * the time to merely read the file's bytes with the time to stream every
+ * record through the LMDB reader and to scan the dataset (decode every Datum,
+ * shapes, labels, order, pixel statistics on the default sample).
+ * Targets: full scan within 3x of reading the bytes; 60,000 records under 1 s.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { encodeDatum } from "../src/load/datum.js";
+import { scanDataset } from "../src/load/dataset-stats.js";
+import { openLmdb, writeLmdb } from "../src/load/lmdb/index.js";
+
+const RECORDS = 60_000;
+const REPEATS = 3;
+
+function best(fn: () => void): number {
+  let min = Infinity;
+  for (let i = 0; i < REPEATS; i++) {
+    const t0 = performance.now();
+    fn();
+    min = Math.min(min, performance.now() - t0);
+  }
+  return min;
+}
+
+export async function run(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-bench-dataset-"));
+  try {
+    const pixels = new Uint8Array(28 * 28);
+    const t0 = performance.now();
+    const written = writeLmdb(
+      dir,
+      (function* () {
+        const text = new TextEncoder();
+        for (let i = 0; i < RECORDS; i++) {
+          for (let j = 0; j < pixels.length; j++) pixels[j] = (i * 7 + j * 13) & 0xff;
+          yield {
+            key: text.encode(String(i).padStart(8, "0")),
+            value: encodeDatum({ channels: 1, height: 28, width: 28, data: pixels, label: (i * 7919) % 10 }),
+          };
+        }
+      })(),
+    );
+    const writeMs = performance.now() - t0;
+    const bytes = fs.statSync(written.file).size;
+    const mb = bytes / (1 << 20);
+
+    let sink = 0;
+    // Reference: the faster of reading the whole file at once and reading it in 1 MiB chunks.
+    const readWholeMs = best(() => {
+      sink += fs.readFileSync(written.file).length;
+    });
+    const chunk = new Uint8Array(1 << 20);
+    const readChunksMs = best(() => {
+      const fd = fs.openSync(written.file, "r");
+      try {
+        let n: number;
+        while ((n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0) sink += n;
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+    const readMs = Math.min(readWholeMs, readChunksMs);
+    const iterateMs = best(() => {
+      for (const e of openLmdb(dir).entries()) sink += e.value.length;
+    });
+    let scanned = 0;
+    const scanMs = best(() => {
+      scanned = scanDataset(dir, { maxRecords: Infinity }).scanned;
+    });
+    if (scanned !== RECORDS || sink === 0) throw new Error(`bench/dataset: scanned ${scanned} of ${RECORDS} records`);
+
+    const rate = (ms: number) => `${Math.round(RECORDS / (ms / 1000)).toLocaleString("en-US")} records/s, ${(mb / (ms / 1000)).toFixed(0)} MB/s`;
+    console.log(`dataset: ${RECORDS} records 1x28x28, ${mb.toFixed(1)} MB, ${written.leafPages} leaf pages, depth ${written.depth}`);
+    console.log(`  write (bulk load)        ${writeMs.toFixed(1)} ms`);
+    console.log(`  read file bytes          ${readMs.toFixed(1)} ms  (reference: whole file ${readWholeMs.toFixed(1)} ms, 1 MiB chunks ${readChunksMs.toFixed(1)} ms)`);
+    console.log(`  iterate LMDB records     ${iterateMs.toFixed(1)} ms  ${rate(iterateMs)}  ratio ${(iterateMs / readMs).toFixed(2)}x`);
+    console.log(`  scanDataset (all)        ${scanMs.toFixed(1)} ms  ${rate(scanMs)}  ratio ${(scanMs / readMs).toFixed(2)}x (target <= 3x, < 1000 ms)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
