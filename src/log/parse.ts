@@ -103,7 +103,7 @@ const PROTO_OPEN = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\{\s*$/;
 interface PendingPass {
   entries: DebugEntry[];
   /** The summary of each entry (same index), resolved when the line was read. */
-  sums: LayerMagnitudeSummary[];
+  sums: (LayerMagnitudeSummary | null)[];
   norms?: { line: number; values: number[] };
   hasNan: boolean;
   hasInf: boolean;
@@ -134,11 +134,11 @@ interface ReaderState {
   // debug_info
   passes: PendingPass[];
   passOpen: boolean;
-  ungated: boolean;
   /** Update entries arrive after the display line; they join the kept block of that iteration. */
   keptBlocks: Map<number, DebugBlock>;
   previousBlock: DebugBlock | null;
-  displayedBlocks: number;
+  /** Debug blocks filed so far (one per iteration that printed debug_info). */
+  filedBlocks: number;
   summaries: Map<string, LayerMagnitudeSummary>;
   /** debug_info line text (up to the value) -> what it measures; null for text that is no debug value. */
   debugKeys: Map<string, DebugKey | null>;
@@ -186,10 +186,9 @@ function newState(): ReaderState {
     lastDisplayedIteration: null,
     passes: [],
     passOpen: false,
-    ungated: false,
     keptBlocks: new Map(),
     previousBlock: null,
-    displayedBlocks: 0,
+    filedBlocks: 0,
     summaries: new Map(),
     debugKeys: new Map(),
     firstNonFiniteDebug: null,
@@ -353,7 +352,7 @@ function fileBlock(s: ReaderState, iteration: number, passes: PendingPass[], los
   }
   const entries = passes.length === 1 ? passes[0]!.entries : passes.flatMap((p) => p.entries);
   const block: DebugBlock = { iteration, reasons: [], entries, ...(norms ? { netNorms: norms } : {}) };
-  if (s.displayedBlocks < FIRST_DEBUG_BLOCKS_KEPT) keepBlock(s, block, "first");
+  if (s.filedBlocks < FIRST_DEBUG_BLOCKS_KEPT) keepBlock(s, block, "first");
   if (hasInf && s.firstInfBlockIteration === null) {
     s.firstInfBlockIteration = iteration;
     keepBlock(s, block, "first-inf");
@@ -364,7 +363,7 @@ function fileBlock(s: ReaderState, iteration: number, passes: PendingPass[], los
     keepBlock(s, block, "first-non-finite");
     if (s.previousBlock) keepBlock(s, s.previousBlock, "before-first-non-finite");
   }
-  s.displayedBlocks++;
+  s.filedBlocks++;
   s.previousBlock = block;
 }
 
@@ -398,7 +397,6 @@ function flushPasses(s: ReaderState, displayIteration: number | null, lossNonFin
 function startPass(s: ReaderState): void {
   const k = iterSize(s);
   if (s.passes.length >= 2 * k) {
-    s.ungated = true;
     const done = s.passes.splice(0, k);
     const it = (s.lastDisplayedIteration ?? -1) + 1;
     fileBlock(s, it, done, false);
@@ -427,7 +425,7 @@ function addDebugEntry(s: ReaderState, e: DebugEntry, summary: LayerMagnitudeSum
   }
   const pass = s.passes[s.passes.length - 1]!;
   pass.entries.push(e);
-  pass.sums.push(summary!);
+  pass.sums.push(summary);
   if (e.value !== e.value) pass.hasNan = true;
   else if (e.value === Infinity || e.value === -Infinity) pass.hasInf = true;
 }
