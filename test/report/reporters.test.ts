@@ -87,6 +87,21 @@ describe("stylish", () => {
     expect(evidence.indexOf("↳")).toBe(row.indexOf(CONFIRMED.message));
   });
 
+  it("shows evidence from both probe and log, probe first", () => {
+    const both: Finding = {
+      ...CONFIRMED,
+      confirmedByLog: { source: "log", verdict: "exploding", detail: "loss 2.3 -> 9e4 by iteration 300 (line 212)" },
+    };
+    const out = stylish(reportOf([both]), PLAIN).split("\n");
+    const row = out.findIndex((l) => l.includes(both.message));
+    expect(out[row].endsWith(CONFIRMED_MARKER)).toBe(true);
+    expect(out[row + 1].trim()).toBe("↳ probe: exploding — loss grew from 2.3 to 4.1e5 in 20 iterations");
+    expect(out[row + 2].trim()).toBe("↳ log: exploding — loss 2.3 -> 9e4 by iteration 300 (line 212)");
+    expect(github(reportOf([both]), PLAIN)).toContain(
+      "%0AConfirmed by the training probe (exploding): loss grew from 2.3 to 4.1e5 in 20 iterations%0AConfirmed by the training log (exploding): loss 2.3 -> 9e4 by iteration 300 (line 212)\n",
+    );
+  });
+
   it("gives the fix description as help", () => {
     expect(lines.some((l) => l.trim() === "help: set use_global_stats: false in layer bn1")).toBe(true);
   });
