@@ -97,14 +97,20 @@ export function geometry(s: ConvSettings, channels: number, height: number, widt
   };
 }
 
+/** A 1x1 kernel with stride 1 and no padding: the image already is its column buffer (Caffe's is_1x1). */
+function isPointwise(g: ConvGeometry): boolean {
+  return g.kernelH === 1 && g.kernelW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
+}
+
 /** colSide[csOff..] (colChannels x P) = per group W_g * im2col(image). */
 export function imageToColumnSide(
   image: Float32Array, imageOff: number, geo: ConvGeometry, weight: Float32Array, groups: number,
   colChannels: number, P: number, col: Float32Array, colSide: Float32Array, csOff: number,
 ): void {
-  im2col(image, imageOff, geo, col, 0);
+  let src = col, srcOff = 0;
+  if (isPointwise(geo)) { src = image; srcOff = imageOff; } else im2col(image, imageOff, geo, col, 0);
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
-  for (let g = 0; g < groups; g++) gemm(false, false, M, P, Kg, 1, weight, g * M * Kg, col, g * Kg * P, 0, colSide, csOff + g * M * P);
+  for (let g = 0; g < groups; g++) gemm(false, false, M, P, Kg, 1, weight, g * M * Kg, src, srcOff + g * Kg * P, 0, colSide, csOff + g * M * P);
 }
 
 /** image[imageOff..] = col2im of per group W_g^T * colSide. */
@@ -112,9 +118,11 @@ export function columnSideToImage(
   colSide: Float32Array, csOff: number, geo: ConvGeometry, weight: Float32Array, groups: number,
   colChannels: number, P: number, col: Float32Array, image: Float32Array, imageOff: number,
 ): void {
+  const pointwise = isPointwise(geo);
+  const dst = pointwise ? image : col, dstOff = pointwise ? imageOff : 0;
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
-  for (let g = 0; g < groups; g++) gemm(true, false, Kg, P, M, 1, weight, g * M * Kg, colSide, csOff + g * M * P, 0, col, g * Kg * P);
-  col2im(col, 0, geo, image, imageOff);
+  for (let g = 0; g < groups; g++) gemm(true, false, Kg, P, M, 1, weight, g * M * Kg, colSide, csOff + g * M * P, 0, dst, dstOff + g * Kg * P);
+  if (!pointwise) col2im(col, 0, geo, image, imageOff);
 }
 
 /** weightDiff += per group colSide_g * im2col(image)_g^T. */
@@ -122,9 +130,10 @@ export function accumulateWeightGrad(
   image: Float32Array, imageOff: number, geo: ConvGeometry, colSide: Float32Array, csOff: number, groups: number,
   colChannels: number, P: number, col: Float32Array, weightDiff: Float32Array,
 ): void {
-  im2col(image, imageOff, geo, col, 0);
+  let src = col, srcOff = 0;
+  if (isPointwise(geo)) { src = image; srcOff = imageOff; } else im2col(image, imageOff, geo, col, 0);
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
-  for (let g = 0; g < groups; g++) gemm(false, true, M, Kg, P, 1, colSide, csOff + g * M * P, col, g * Kg * P, 1, weightDiff, g * M * Kg);
+  for (let g = 0; g < groups; g++) gemm(false, true, M, Kg, P, 1, colSide, csOff + g * M * P, src, srcOff + g * Kg * P, 1, weightDiff, g * M * Kg);
 }
 
 /** out[n, c, p] += bias[c] for an [outer, channels, inner] layout. */

@@ -33,6 +33,7 @@ const configs = [
   { name: "3x3 pad 1", cp: { num_output: 4, kernel_size: [3], pad: [1] }, pad: [1, 1], stride: [1, 1], dilation: [1, 1], group: 1 },
   { name: "stride 2, kernel_h/w 3x2", cp: { num_output: 3, kernel_h: 3, kernel_w: 2, stride: [2] }, pad: [0, 0], stride: [2, 2], dilation: [1, 1], group: 1 },
   { name: "group 2, pad_h/pad_w", cp: { num_output: 4, kernel_size: [2], group: 2, pad_h: 1, pad_w: 0 }, pad: [1, 0], stride: [1, 1], dilation: [1, 1], group: 2 },
+  { name: "1x1 pointwise, group 2", cp: { num_output: 6, kernel_size: [1], group: 2 }, pad: [0, 0], stride: [1, 1], dilation: [1, 1], group: 2 },
   { name: "dilation 2, stride 1x2, no bias", cp: { num_output: 2, kernel_size: [2], dilation: [2], stride: [1, 2], bias_term: false }, pad: [0, 0], stride: [1, 2], dilation: [2, 2], group: 1 },
 ] as const;
 
@@ -97,6 +98,7 @@ describe("Deconvolution", () => {
 
   for (const cp of [
     { num_output: 3, kernel_size: [2], stride: [2] },
+    { num_output: 2, kernel_size: [1] },
     { num_output: 4, kernel_size: [3], stride: [2], pad: [1], group: 2 },
     { num_output: 2, kernel_size: [2], dilation: [2], bias_term: false },
   ]) {
