@@ -41,13 +41,13 @@ layer { name: "bn1" type: "BatchNorm" bottom: "data" top: "bn1" }
   },
   check(context) {
     const reports: RuleReport<MessageId>[] = [];
-    const written = subs(context.model?.original, "layer");
+    const written = new Map(subs(context.model?.original, "layer").filter((l) => l["type"] === "BatchNorm").map((l) => [l["name"], l]));
     for (const [phase, net] of phaseNets(context)) {
       for (const layer of net.layers) {
         if (layer.type !== "BatchNorm") continue;
         // Caffe's UpgradeNetBatchNorm rewrites exactly three param blocks to lr_mult 0; judge what was written
         // (found by name: an upgrade may add layers, e.g. an Input layer for deprecated net inputs).
-        const original = written.find((l) => l["name"] === layer.name && l["type"] === "BatchNorm") ?? layer.param;
+        const original = written.get(layer.name) ?? layer.param;
         const specs = subs(original, "param");
         const resetByCaffe = specs.length === 3;
         specs.forEach((spec, i) => {

@@ -63,12 +63,16 @@ layer { name: "c5" type: "Convolution" bottom: "c4" top: "c5" convolution_param 
       // Normalisation matters for training: judge the TRAIN net, or the only net of a deploy file.
       if (phase !== "TRAIN" && context.model?.phases.TRAIN) continue;
       const chain = convChains(net);
+      // Report only the end of each chain: the longest run from each first convolution.
+      const longest = new Map<LayerNode, LayerNode>();
       for (const layer of net.layers) {
         const info = chain.get(layer);
         if (layer.type !== "Convolution" || !info || info.length < minChain) continue;
-        // Report only the end of each chain: the convolution no longer convolution extends.
-        const extended = net.layers.some((l) => l.type === "Convolution" && chain.get(l)?.first === info.first && chain.get(l)!.length > info.length);
-        if (extended) continue;
+        const best = longest.get(info.first);
+        if (!best || chain.get(best)!.length < info.length) longest.set(info.first, layer);
+      }
+      for (const layer of longest.values()) {
+        const info = chain.get(layer)!;
         reports.push({ messageId: "longChain", data: { count: info.length, layer: layer.name, first: info.first.name }, node: layer.param, field: "type", layer: layer.name, phases: [phase] });
       }
     }
