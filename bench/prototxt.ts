@@ -8,25 +8,18 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseTextFormat } from "../src/prototxt/index.js";
+import { median, report, sharedDir, timeIt } from "./util.js";
 
 const REPEATS = 20;
 const WARMUP_REPEATS = 5;
 const SYNTHETIC_BLOCKS = 50;
 const BIG_NET_NAME = "ResNet-152-deploy";
 
-/** Median wall time in milliseconds of `fn` over `repeats` runs (after warm-up). */
+/** Median wall time in milliseconds of `fn` over `repeats` runs, after a warm-up. */
 function medianMs(fn: () => void, repeats: number): number {
   for (let k = 0; k < WARMUP_REPEATS; k++) fn();
-  const times: number[] = [];
-  for (let k = 0; k < repeats; k++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(repeats, () => timeIt(fn));
 }
 
 /** A ResNet-like net in the V2 format, `blocks` bottleneck blocks long. */
@@ -50,8 +43,7 @@ function syntheticNet(blocks: number): string {
 }
 
 export async function run(): Promise<void> {
-  const shared = path.resolve(fileURLToPath(new URL("../..", import.meta.url)), "../shared");
-  const filesDir = path.join(shared, "corpus", "files");
+  const filesDir = path.join(sharedDir(), "corpus", "files");
   let paths: string[] = [];
   if (fs.existsSync(filesDir)) {
     paths = fs.readdirSync(filesDir).sort().map((f) => path.join(filesDir, f));
@@ -77,10 +69,12 @@ export async function run(): Promise<void> {
   }, REPEATS);
 
   const mb = totalBytes / 1e6;
-  console.log(`prototxt: ${sources.length} files, ${(mb).toFixed(2)} MB, ${totalChars} chars`);
-  console.log(`prototxt: parse all ${parseMs.toFixed(2)} ms = ${(mb / (parseMs / 1000)).toFixed(1)} MB/s`);
+  const lines: string[] = [
+    `${sources.length} files, ${mb.toFixed(2)} MB, ${totalChars} chars`,
+    `parse all: ${parseMs.toFixed(2)} ms = ${(mb / (parseMs / 1000)).toFixed(1)} MB/s`,
+  ];
   if (!Number.isNaN(readMs)) {
-    console.log(`prototxt: read all from disk ${readMs.toFixed(2)} ms; parse/read ratio ${(parseMs / readMs).toFixed(2)}`);
+    lines.push(`read all from disk: ${readMs.toFixed(2)} ms; parse/read ratio ${(parseMs / readMs).toFixed(2)}`);
   }
 
   let bigName = `synthetic (${SYNTHETIC_BLOCKS} blocks)`;
@@ -93,12 +87,12 @@ export async function run(): Promise<void> {
   const bigMs = medianMs(() => parseTextFormat(big), REPEATS * 2);
   const bigJson = JSON.stringify(parseTextFormat(big));
   const bigJsonMs = medianMs(() => JSON.parse(bigJson), REPEATS * 2);
-  const lines = big.split("\n").length;
-  console.log(`prototxt: ${bigName}: ${lines} lines, ${big.length} chars, parse ${bigMs.toFixed(2)} ms`);
-  console.log(
-    `prototxt: JSON.parse of its tree as JSON (${(bigJson.length / 1e6).toFixed(2)} MB) ${bigJsonMs.toFixed(2)} ms; ` +
+  lines.push(
+    `${bigName}: ${big.split("\n").length} lines, ${big.length} chars, parse ${bigMs.toFixed(2)} ms`,
+    `JSON.parse of its tree as JSON (${(bigJson.length / 1e6).toFixed(2)} MB): ${bigJsonMs.toFixed(2)} ms; ` +
       `parse/JSON.parse ratio ${(bigMs / bigJsonMs).toFixed(2)}`,
   );
+  report("prototxt: text-format parser", lines);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();
