@@ -97,14 +97,16 @@ function checkRequired(b: Binder, type: protobuf.Type, message: PlainMessage, sp
 }
 
 function bindField(b: Binder, f: Field, type: protobuf.Type, message: PlainMessage, pos: MessagePositions): void {
-  const field = type.fields[f.name];
-  const typeName = typeInfo(type).name;
-  if (!field) {
-    const suggestion = closestName(f.name, typeInfo(type).fieldNames);
+  const info = typeInfo(type);
+  const entry = info.byName.get(f.name);
+  if (!entry) {
+    const suggestion = closestName(f.name, info.fieldNames);
     const hint = suggestion ? `; did you mean "${suggestion}"?` : "";
-    error(b, `Message type "${typeName}" has no field named "${f.name}"${hint}`, f.nameSpan, suggestion);
+    error(b, `Message type "${info.name}" has no field named "${f.name}"${hint}`, f.nameSpan, suggestion);
     return;
   }
+  const { field, messageType: messageOf } = entry;
+  const typeName = info.name;
   if (f.inList && !field.repeated) {
     // The tree has no position for '[', so the first element stands for the list.
     if (b.badLists.has(f.nameSpan.start.offset)) return;
@@ -113,7 +115,6 @@ function bindField(b: Binder, f: Field, type: protobuf.Type, message: PlainMessa
     return;
   }
   const position: FieldPosition = { name: f.nameSpan, value: f.value.span };
-  const messageOf = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
   let value: PlainValue;
   if (messageOf) {
     if (f.value.kind !== "message") {

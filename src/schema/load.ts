@@ -123,6 +123,8 @@ export interface TypeInfo {
   fieldsByNumber: protobuf.Field[];
   fieldNames: string[];
   requiredFields: protobuf.Field[];
+  /** Per field name: the field and, for message fields, its message type (saves instanceof checks in hot loops). */
+  byName: Map<string, { field: protobuf.Field; messageType?: protobuf.Type }>;
 }
 
 const typeInfos = new WeakMap<protobuf.Type, TypeInfo>();
@@ -136,6 +138,9 @@ export function typeInfo(type: protobuf.Type): TypeInfo {
       fieldsByNumber,
       fieldNames: fieldsByNumber.map((f) => f.name),
       requiredFields: fieldsByNumber.filter((f) => f.required),
+      byName: new Map(
+        fieldsByNumber.map((field) => [field.name, field.resolvedType instanceof protobuf.Type ? { field, messageType: field.resolvedType } : { field }]),
+      ),
     };
     typeInfos.set(type, info);
   }

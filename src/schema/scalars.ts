@@ -151,10 +151,10 @@ function describe(token: ScalarValue | { kind: "message" }): string {
   return token.text;
 }
 
-/** Converts one scalar token for a non-message field. */
+/** Converts one scalar token for a non-message field (its resolved type, if any, is an enum). */
 export function convertScalar(token: ScalarValue, field: protobuf.Field): Converted {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Enum) return convertEnum(token, resolved);
+  if (resolved) return convertEnum(token, resolved as protobuf.Enum);
   const type = field.type;
   if (type in INT_RANGES) return convertInteger(token, type);
   switch (type) {
