@@ -11,7 +11,7 @@
  */
 import type { Blob, LayerContext, LayerDefinition, LayerParameter } from "../types.js";
 import type { PlainMessage } from "../../schema/types.js";
-import { countOf, makeBlob, reshapeBlob } from "../blob.js";
+import { countOf, makeBlob, reshapeBlob, sameShape, shapeText } from "../blob.js";
 import { fillBlob } from "../fillers.js";
 import { gemm } from "../math/gemm.js";
 import { col2im, convOutputSize, im2col, type ConvGeometry } from "../math/im2col.js";
@@ -181,6 +181,7 @@ export function convolutionFamily(type: string, transposed: boolean): LayerDefin
         params,
         reshape(bot, top) {
           const shape = bot[0]!.shape;
+          for (const b of bot) check(param, sameShape(b.shape, shape), `all bottoms must have the same shape (${shapeText(b.shape)} vs ${shapeText(shape)})`);
           outer = countOf(shape, 0, s.axis);
           const h = shape[s.axis + 1]!, w = shape[s.axis + 2]!;
           let outH: number, outW: number;

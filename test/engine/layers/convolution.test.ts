@@ -74,6 +74,30 @@ describe("Convolution", () => {
   }
 });
 
+describe("Convolution reshape and several bottoms", () => {
+  it("follows a new input size after reshape", () => {
+    const c = configs[0];
+    const first = randomBlob([2, 4, 6, 5], seededRandom(1));
+    const { layer } = runForward(convolutionLayer, convParam(c.cp), [first], replayableContext("TRAIN", 2));
+    const bigger = randomBlob([1, 4, 9, 7], seededRandom(2));
+    const top = { shape: [], data: new Float32Array(0), diff: new Float32Array(0) } as Blob;
+    layer.reshape([bigger], [top]);
+    layer.forward([bigger], [top]);
+    const ref = directConvolution(bigger, layer.params[0]!, layer.params[1]?.data, c);
+    expect(top.shape).toEqual(ref.shape);
+    ref.data.forEach((v, i) => expect(Math.abs(top.data[i]! - v)).toBeLessThan(FORWARD_TOLERANCE));
+  });
+
+  it("applies the same weights to every bottom (gradients summed over both)", () => {
+    const random = seededRandom(3);
+    const r = checkGradients(convolutionLayer, convParam({ num_output: 2, kernel_size: [3], pad: [1] }), [randomBlob([2, 2, 3, 5], random), randomBlob([2, 2, 3, 5], random)], 2);
+    expect(r.tops.map((t) => t.shape)).toEqual([[2, 2, 3, 5], [2, 2, 3, 5]]);
+    expect(r.failures).toEqual([]);
+    expect(() => runForward(convolutionLayer, convParam({ num_output: 2, kernel_size: [3] }), [randomBlob([1, 2, 4, 4], random), randomBlob([1, 2, 5, 4], random)], replayableContext("TRAIN", 1), 2))
+      .toThrow(/same shape/);
+  });
+});
+
 describe("Deconvolution", () => {
   function deconvParam(cp: object) {
     return { name: "deconv", type: "Deconvolution", convolution_param: { ...cp, weight_filler: { type: "gaussian", std: 0.5 }, bias_filler: { type: "uniform", min: -1, max: 1 } } };

@@ -93,6 +93,14 @@ describe("SoftmaxWithLoss", () => {
     });
   }
 
+  it("has correct gradients with softmax_param.axis 2 (labels per [N, C] position)", () => {
+    const x = randomBlob([2, 2, 3], seededRandom(10), -2, 2);
+    const labels = blobOf([2, 2], [0, 2, 1, 1]);
+    const r = checkGradients(softmaxWithLossLayer, swl({ softmax_param: { axis: 2 } }), [x, labels], 1, { bottoms: [0] });
+    expect(r.checked).toBe(12);
+    expect(r.failures).toEqual([]);
+  });
+
   it("zeroes the gradient of ignored positions", () => {
     const x = randomBlob([2, 3], seededRandom(1));
     const labels = blobOf([2], [7, 2]);
