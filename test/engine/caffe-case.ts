@@ -105,7 +105,8 @@ function hasNonFinite(arr: Float32Array): boolean {
 function recordsOf(dir: string): DatumLike[] {
   const env = openLmdb(dir);
   const records: DatumLike[] = [];
-  for (const entry of env.entries()) records.push(decodeDatum(entry.value));
+  // Entries are views into reused read buffers: copy each value before keeping what decodes from it.
+  for (const entry of env.entries()) records.push(decodeDatum(entry.value.slice()));
   return records;
 }
 
