@@ -14,7 +14,7 @@ import { layerIsIncluded } from "../../src/model/state.js";
 import { openLmdb } from "../../src/load/lmdb/index.js";
 import { decodeDatum } from "../../src/load/datum.js";
 import type { Blob, DatumLike, LayerContext, LayerDefinition, MeanImage } from "../../src/engine/types.js";
-import { buildNet } from "../../src/engine/net.js";
+import { buildNet, forward } from "../../src/engine/net.js";
 import type { Net } from "../../src/engine/net.js";
 import { loadCaffemodel, decodeBlobProto } from "../../src/engine/weights.js";
 import { readSolverSettings, createSolver } from "../../src/engine/solvers/index.js";
@@ -60,6 +60,10 @@ export interface CaseRun {
   paramsMeanAbs: Record<string, number[]>[];
   /** data_sum and label_sum per iteration (last sub-pass). */
   sums: { data: number; label: number }[];
+  /** Every layer's param values after the last update (before the final forward pass, which moves BatchNorm statistics). */
+  finalParams: Map<string, Float32Array[]>;
+  /** Loss of one more forward-only pass after the last update (Solver::Solve's final pass). */
+  finalForwardLoss: number;
   /** Milliseconds spent training. */
   trainMs: number;
 }
@@ -190,5 +194,8 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
       }
     },
   });
-  return { net, settings, results, details, nonFiniteOrigin, sums, paramsMeanAbs, trainMs: performance.now() - started };
+  const trainMs = performance.now() - started;
+  const finalParams = new Map(net.layers.map((l) => [l.name, l.instance.params.map((p) => Float32Array.from(p.data))]));
+  const finalForwardLoss = forward(net);
+  return { net, settings, results, details, nonFiniteOrigin, sums, paramsMeanAbs, finalParams, finalForwardLoss, trainMs };
 }

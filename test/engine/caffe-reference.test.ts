@@ -94,6 +94,7 @@ interface Reference {
   }[];
   detail: Record<string, { blobs: Record<string, RefBlob>; params_before_update: Record<string, RefBlob[]>; params_after_update: Record<string, RefBlob[]> }>;
   bn_blobs?: Record<string, Record<string, { mean: number[]; variance: number[]; factor: number[] }>>;
+  final_forward: { iter: number; loss: number | string };
   expected_verdict: { verdict: string; first_nonfinite_loss_iter?: number; first_blob_forward_order_data_or_diff?: string; first_blob_nonfinite_data?: string };
 }
 
@@ -259,11 +260,11 @@ describe.skipIf(!fs.existsSync(PACK))("engine against real Caffe (../shared/caff
       expect(problems.slice(0, 40)).toEqual([]);
 
       if (FULL_RUN_WITH_FINAL_WEIGHTS.has(name) && run.results.length === ref.max_iter) {
+        if (!close(run.finalForwardLoss, num(ref.final_forward.loss), LOSS_RTOL_LATE)) problems.push(`final forward-only loss ${run.finalForwardLoss} vs Caffe ${ref.final_forward.loss}`);
         const finalLayers = decodeCaffemodel(fs.readFileSync(path.join(dir, "final.caffemodel")));
         for (const stored of finalLayers) {
-          const layer = run.net.layers.find((l) => l.name === stored.name);
           stored.blobs.forEach((blob, j) => {
-            const ours = layer?.instance.params[j]?.data;
+            const ours = run.finalParams.get(stored.name)?.[j];
             let maxAbs = 0, worst = 0;
             for (let k = 0; k < blob.data.length; k++) maxAbs = Math.max(maxAbs, Math.abs(blob.data[k]!));
             for (let k = 0; k < blob.data.length; k++) worst = Math.max(worst, Math.abs((ours?.[k] ?? NaN) - blob.data[k]!));
