@@ -62,7 +62,7 @@ export interface CaseRun {
   sums: { data: number; label: number }[];
   /** Every layer's param values after the last update (before the final forward pass, which moves BatchNorm statistics). */
   finalParams: Map<string, Float32Array[]>;
-  /** Loss of one more forward-only pass after the last update (Solver::Solve's final pass). */
+  /** Loss of one more forward-only pass after the last update (Solver::Solve's final pass), when asked for; else NaN. */
   finalForwardLoss: number;
   /** Milliseconds spent training. */
   trainMs: number;
@@ -151,7 +151,7 @@ const BN_FIELDS = ["mean", "variance", "factor"] as const;
  * Train a case for `iterations` (stopping after the first non-finite loss),
  * capturing full detail at the iterations in `detailAt`.
  */
-export function runCase(caseDir: string, registry: Record<string, LayerDefinition>, iterations: number, detailAt: Set<number>): CaseRun {
+export function runCase(caseDir: string, registry: Record<string, LayerDefinition>, iterations: number, detailAt: Set<number>, finalForward = false): CaseRun {
   const { netParam, solverParam, ctx } = loadCase(caseDir);
   const net = buildNet(netParam, ctx, registry);
   loadCaffemodel(fs.readFileSync(path.join(caseDir, "init.caffemodel")), net);
@@ -196,6 +196,6 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
   });
   const trainMs = performance.now() - started;
   const finalParams = new Map(net.layers.map((l) => [l.name, l.instance.params.map((p) => Float32Array.from(p.data))]));
-  const finalForwardLoss = forward(net);
+  const finalForwardLoss = finalForward ? forward(net) : NaN;
   return { net, settings, results, details, nonFiniteOrigin, sums, paramsMeanAbs, finalParams, finalForwardLoss, trainMs };
 }

@@ -214,7 +214,7 @@ describe.skipIf(!fs.existsSync(PACK))("engine against real Caffe (../shared/caff
       const firstBad = verdict.first_nonfinite_loss_iter;
       const iterations = firstBad !== undefined ? firstBad + 1 : Math.min(ref.max_iter, COMPARED_ITERATIONS[name] ?? ref.max_iter);
       const detailIters = Object.keys(ref.detail).map(Number).filter((i) => i <= 2);
-      const run = runCase(dir, registry, iterations, new Set(detailIters));
+      const run = runCase(dir, registry, iterations, new Set(detailIters), FULL_RUN_WITH_FINAL_WEIGHTS.has(name));
       console.info(`${name}: ${run.results.length} iterations in ${run.trainMs.toFixed(0)} ms`);
 
       // The net Caffe built: layers (with automatic splits) and blob order.
