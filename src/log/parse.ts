@@ -128,6 +128,9 @@ interface ReaderState {
   series: LogSeries;
   /** Index in series of the last iteration row, and its iteration. */
   lastRow: number;
+  /** Output names already printed for the row `rowOutputsFor` (to tell apart values of one blob). */
+  rowOutputs: Set<string>;
+  rowOutputsFor: number;
   lastIteration: number | null;
   /** Last iteration for which a display ("loss =") line was seen. */
   lastDisplayedIteration: number | null;
@@ -182,6 +185,8 @@ function newState(): ReaderState {
       netNorms: { iterations: [], lines: [], l1Data: [], l1Diff: [], l2Data: [], l2Diff: [] },
     },
     lastRow: -1,
+    rowOutputs: new Set(),
+    rowOutputsFor: -1,
     lastIteration: null,
     lastDisplayedIteration: null,
     passes: [],
@@ -704,6 +709,14 @@ function parseHeaderMessage(s: ReaderState, msg: string, line: number): boolean 
 // ---------------------------------------------------------------------------------------------------
 // Lines
 
+/** `name` the first time in a display, then `name[1]`, `name[2]`... for further values of the same blob. */
+function uniqueOutputName(seen: Set<string>, name: string): string {
+  let unique = name;
+  for (let j = 1; seen.has(unique); j++) unique = `${name}[${j}]`;
+  seen.add(unique);
+  return unique;
+}
+
 function parseMessage(s: ReaderState, msg: string, line: number): boolean {
   // A test phase ends with its last "Test net output" line.
   if (s.testing && s.testOutputsSeen && !msg.startsWith("Test net output") && !msg.startsWith("Test score")) s.testing = false;
@@ -749,11 +762,17 @@ function parseMessage(s: ReaderState, msg: string, line: number): boolean {
   if ((m = NET_OUTPUT.exec(msg))) {
     const value = parseCaffeNumber(m[4]!);
     if (value === undefined) return false;
-    const name = m[3]!;
+    const outputIndex = Number(m[2]);
     const weight = m[5] !== undefined ? parseCaffeNumber(m[5]) : undefined;
     if (m[1] === "Train") {
       const ser = s.series;
       if (s.lastRow < 0) return false;
+      // A blob with several values (per-class accuracy) prints one line per value under one name.
+      if (outputIndex === 0 || s.rowOutputsFor !== s.lastRow) {
+        s.rowOutputsFor = s.lastRow;
+        s.rowOutputs.clear();
+      }
+      const name = uniqueOutputName(s.rowOutputs, m[3]!);
       let col = ser.trainOutputs[name];
       if (!col) {
         col = new Array<number | null>(ser.iterations.length).fill(null);
@@ -764,6 +783,7 @@ function parseMessage(s: ReaderState, msg: string, line: number): boolean {
     } else {
       const phase = s.series.testOutputs[s.series.testOutputs.length - 1];
       if (!phase) return false;
+      const name = m[3]! in phase.outputs ? `${m[3]}[${outputIndex}]` : m[3]!;
       phase.outputs[name] = value;
       if (weight !== undefined) phase.lossWeights[name] = weight;
       s.testOutputsSeen = true;

@@ -191,3 +191,19 @@ describe("parseLogFile", () => {
     await expect(parseLogFile("/nonexistent/train.log")).rejects.toThrow(/train\.log: cannot read log \(ENOENT\)/);
   });
 });
+
+describe("outputs with several values", () => {
+  it("keeps every value of a multi-value train output under its own column", () => {
+    const p = parseLogLines([
+      `${P}solver.cpp:239] Iteration 0 (1 iter/s, 1s/1 iters), loss = 2`,
+      `${P}solver.cpp:258]     Train net output #0: acc = 0.1`,
+      `${P}solver.cpp:258]     Train net output #1: acc = 0.2`,
+      `${P}solver.cpp:258]     Train net output #2: loss = 2 (* 1 = 2 loss)`,
+      `${P}solver.cpp:239] Iteration 1 (1 iter/s, 1s/1 iters), loss = 1.5`,
+      `${P}solver.cpp:258]     Train net output #0: acc = 0.3`,
+      `${P}solver.cpp:258]     Train net output #1: acc = 0.4`,
+      `${P}solver.cpp:258]     Train net output #2: loss = 1.5 (* 1 = 1.5 loss)`,
+    ]);
+    expect(p.series.trainOutputs).toEqual({ acc: [0.1, 0.3], "acc[1]": [0.2, 0.4], loss: [2, 1.5] });
+  });
+});
