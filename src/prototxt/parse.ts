@@ -152,6 +152,14 @@ function pushUtf8(out: ByteSink, cp: number): void {
   }
 }
 
+/** Longest piece of source text quoted in an error message. */
+const MAX_QUOTED_CHARS = 40;
+
+/** Source text as quoted in an error message, shortened when long. */
+function clip(text: string): string {
+  return text.length <= MAX_QUOTED_CHARS ? text : `${text.slice(0, MAX_QUOTED_CHARS)}...`;
+}
+
 /** How a character looks in an error message. */
 function describeChar(source: string, at: number): string {
   if (at >= source.length) return "end of input";
@@ -274,7 +282,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
         i++;
         return name + "]";
       } else {
-        fail(`expected '.' or ']' in extension name ${name}, found ${describeChar(source, i)}`);
+        fail(`expected '.' or ']' in extension name ${clip(name)}, found ${describeChar(source, i)}`);
       }
     }
   }
@@ -292,7 +300,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
     } else if (c === ZERO && isDigit(next)) {
       i++;
       while ((c = source.charCodeAt(i)) >= ZERO && c <= SEVEN) i++;
-      if (isDigit(source.charCodeAt(i))) fail(`number '${source.slice(start, i + 1)}' starts with 0 and so must be octal (digits 0-7)`, start);
+      if (isDigit(source.charCodeAt(i))) fail(`number '${clip(source.slice(start, i + 1))}' starts with 0 and so must be octal (digits 0-7)`, start);
     } else {
       if (c === DOT) {
         isFloat = true;
@@ -312,7 +320,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
         i++;
         c = source.charCodeAt(i);
         if (c === MINUS || c === 43) i++;
-        if (!isDigit(source.charCodeAt(i))) fail(`exponent of '${source.slice(start, i)}' has no digits`, start);
+        if (!isDigit(source.charCodeAt(i))) fail(`exponent of '${clip(source.slice(start, i))}' has no digits`, start);
         while (isDigit(source.charCodeAt(i))) i++;
       }
       c = source.charCodeAt(i);
@@ -323,7 +331,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
     }
     c = source.charCodeAt(i);
     if (isIdentPart(c) || c === DOT) {
-      fail(`unexpected ${describeChar(source, i)} right after number '${source.slice(start, i)}'`, i);
+      fail(`unexpected ${describeChar(source, i)} right after number '${clip(source.slice(start, i))}'`, i);
     }
     return !isFloat;
   }
@@ -477,13 +485,13 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
       if (sign !== "") {
         const lower = text.toLowerCase();
         if (lower !== "inf" && lower !== "infinity" && lower !== "nan") {
-          fail(`expected a number after '-', found '${text}'`, identStart);
+          fail(`expected a number after '-', found '${clip(text)}'`, identStart);
         }
       }
       return { kind: "identifier", text: sign + text, span: { start, end: posAt(i) } };
     }
     if (sign !== "") fail(`expected a number after '-', found ${describeChar(source, i)}`);
-    return fail(`expected a value for '${name}', found ${describeChar(source, i)}`);
+    return fail(`expected a value for '${clip(name)}', found ${describeChar(source, i)}`);
   }
 
   /** Consumes one optional ',' or ';' after a field. */
@@ -496,7 +504,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
   /** Opens a message at `i` ('{' or '<'); the following fields go into it. */
   function openMessage(name: string, nameSpan: Span, hasColon: boolean, list: OpenList | null): void {
     if (stack.length >= maxDepth) {
-      fail(`messages nested deeper than ${maxDepth} levels (at '${name}')`);
+      fail(`messages nested deeper than ${maxDepth} levels (at '${clip(name)}')`);
     }
     const open = posAt(i);
     const close = source.charCodeAt(i) === LBRACE ? RBRACE : GT;
@@ -520,7 +528,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
           return;
         }
         if (c !== COMMA) {
-          fail(`expected ',' or ']' in the list of '${list.name}' opened at ${where(list.open)}, found ${describeChar(source, i)}`);
+          fail(`expected ',' or ']' in the list of '${clip(list.name)}' opened at ${where(list.open)}, found ${describeChar(source, i)}`);
         }
         i++;
         skipTrivia();
@@ -532,7 +540,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
         return;
       }
       if (!list.hasColon) {
-        fail(`expected '{' or '<' (a message) in the list of '${list.name}'; scalar lists need ':' after the name`);
+        fail(`expected '{' or '<' (a message) in the list of '${clip(list.name)}'; scalar lists need ':' after the name`);
       }
       const value = readScalar(list.name);
       into.push({ name: list.name, nameSpan: list.nameSpan, value, span: value.span, hasColon: true, inList: true });
@@ -559,7 +567,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
     if (i >= n || c === RBRACE || c === GT) {
       if (top !== null) {
         const closer = String.fromCharCode(top.close);
-        fail(`expected '${closer}' to close '${top.name}' opened at ${where(top.nameSpan.start)}, found ${describeChar(source, i)}`);
+        fail(`expected '${closer}' to close '${clip(top.name)}' opened at ${where(top.nameSpan.start)}, found ${describeChar(source, i)}`);
       }
       if (i >= n) break;
       fail(`unexpected '${String.fromCharCode(c)}': no message is open here`);
@@ -597,7 +605,7 @@ export function parseTextFormat(source: string, options: ParseOptions = {}): Doc
       continue;
     }
     if (!hasColon) {
-      fail(`expected ':' or '{' after field name '${name}', found ${describeChar(source, i)}`);
+      fail(`expected ':' or '{' after field name '${clip(name)}', found ${describeChar(source, i)}`);
     }
     const value: Value = readScalar(name);
     fields.push({ name, nameSpan, value, span: { start: nameSpan.start, end: value.span.end }, hasColon, inList: false });

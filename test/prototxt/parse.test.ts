@@ -211,6 +211,15 @@ describe("nesting depth", () => {
   }, 120_000);
 });
 
+describe("error messages", () => {
+  it("quote at most a short piece of a huge token", () => {
+    const err = errorOf(`${"n".repeat(100_000)} 5`);
+    expect([err.line, err.column]).toEqual([1, 100_002]);
+    expect(err.message.length).toBeLessThan(200);
+    expect(err.message).toContain(`'${"n".repeat(40)}...'`);
+  });
+});
+
 describe("stringValue", () => {
   it("decodes the bytes as UTF-8", () => {
     const doc = parseTextFormat("a: \"caf\\303\\251 \\u00e9\"");
