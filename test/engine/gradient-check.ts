@@ -79,11 +79,17 @@ export function blobOf(shape: number[], values: number[]): Blob {
   return b;
 }
 
+/**
+ * Layer parameters as tests write them: object literals (typed loosely so
+ * nested literals need no casts); they must be valid plain messages.
+ */
+export type TestLayerParameter = object;
+
 /** Create, reshape and run one forward pass; returns the layer and its tops. */
 export function runForward(
-  def: LayerDefinition, param: LayerParameter, bottoms: Blob[], ctx: LayerContext, topCount = 1,
+  def: LayerDefinition, param: TestLayerParameter, bottoms: Blob[], ctx: LayerContext, topCount = 1,
 ): { layer: LayerInstance; tops: Blob[] } {
-  const layer = def.create(param, bottoms, ctx);
+  const layer = def.create(param as LayerParameter, bottoms, ctx);
   const tops = Array.from({ length: topCount }, () => makeBlob([]));
   layer.reshape(bottoms, tops);
   layer.forward(bottoms, tops);
@@ -92,13 +98,13 @@ export function runForward(
 
 /** Check `def` with `param` on `bottoms` (their data is restored afterwards). */
 export function checkGradients(
-  def: LayerDefinition, param: LayerParameter, bottoms: Blob[], topCount: number, options: GradientCheckOptions = {},
+  def: LayerDefinition, param: TestLayerParameter, bottoms: Blob[], topCount: number, options: GradientCheckOptions = {},
 ): GradientCheckResult {
   const step = options.step ?? 1e-2;
   const threshold = options.threshold ?? 1e-2;
   const seed = options.seed ?? 1701;
   const ctx = replayableContext(options.phase ?? "TRAIN", seed, options.context);
-  const layer = def.create(param, bottoms, ctx);
+  const layer = def.create(param as LayerParameter, bottoms, ctx);
   const tops = Array.from({ length: topCount }, () => makeBlob([]));
   layer.reshape(bottoms, tops);
   const weightRandom = seededRandom(seed + 1);

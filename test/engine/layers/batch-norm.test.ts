@@ -73,7 +73,7 @@ describe("BatchNorm", () => {
     const a = randomBlob([2, 3, 2], seededRandom(2));
     const b = randomBlob([2, 3, 2], seededRandom(2));
     const separate = runForward(batchNormLayer, bn(), [a], replayableContext("TRAIN", 1));
-    const layer = batchNormLayer.create(bn(), [b], replayableContext("TRAIN", 1));
+    const layer = batchNormLayer.create({ name: "bn", type: "BatchNorm" }, [b], replayableContext("TRAIN", 1));
     layer.reshape([b], [b]);
     layer.forward([b], [b]);
     expect([...b.data]).toEqual([...separate.tops[0]!.data]);

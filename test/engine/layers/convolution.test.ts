@@ -9,7 +9,7 @@ import { blobOf, checkGradients, randomBlob, replayableContext, runForward } fro
 const FORWARD_TOLERANCE = 1e-5;
 
 /** Direct 2-D convolution (no im2col), the definition written out. */
-function directConvolution(x: Blob, w: Blob, bias: Float32Array | undefined, s: { pad: [number, number]; stride: [number, number]; dilation: [number, number]; group: number }): { shape: number[]; data: number[] } {
+function directConvolution(x: Blob, w: Blob, bias: Float32Array | undefined, s: { pad: readonly number[]; stride: readonly number[]; dilation: readonly number[]; group: number }): { shape: number[]; data: number[] } {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [O, Cg, KH, KW] = w.shape as [number, number, number, number];
   const OH = Math.floor((H + 2 * s.pad[0] - (s.dilation[0] * (KH - 1) + 1)) / s.stride[0]) + 1;
