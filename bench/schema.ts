@@ -8,31 +8,18 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseTextFormat, type Document } from "../src/prototxt/index.js";
 import { bindMessage, decodeBinary, loadSchema, messageType, toProtoJson } from "../src/schema/index.js";
 
+import { median, report, sharedDir, timeIt } from "./util.js";
+
 const REPEATS = 7;
-const WARMUP_REPEATS = 2;
 const SYNTHETIC_LAYERS = 300;
 
-/** Median wall time in milliseconds of `fn` over `repeats` runs (after warm-up). */
-function medianMs(fn: () => void, repeats: number = REPEATS): number {
-  for (let k = 0; k < WARMUP_REPEATS; k++) fn();
-  const times: number[] = [];
-  for (let k = 0; k < repeats; k++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
-
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
+/** Median wall time in milliseconds of `fn` over REPEATS runs, after one warm-up run. */
+function medianMs(fn: () => void): number {
+  fn();
+  return median(REPEATS, () => timeIt(fn));
 }
 
 function syntheticNet(layers: number): string {
@@ -59,7 +46,7 @@ function corpusInputs(shared: string): Input[] {
 }
 
 export async function run(): Promise<void> {
-  const shared = path.resolve(packageRoot(), "../shared");
+  const shared = sharedDir();
   let inputs = corpusInputs(shared);
   if (inputs.length === 0) {
     console.log("schema: ../shared absent, using a synthetic net only");
@@ -96,10 +83,12 @@ export async function run(): Promise<void> {
   });
   const n = parsed.length;
   const perSecond = (ms: number) => ((n / ms) * 1000).toFixed(0);
-  console.log(`schema: ${n} files; parse ${parseMs.toFixed(1)} ms (${perSecond(parseMs)} files/s)`);
-  console.log(`schema: bind ${bindMs.toFixed(1)} ms (${perSecond(bindMs)} files/s, ${(bindMs / parseMs).toFixed(2)}x parse time)`);
-  console.log(`schema: bind + JSON ${(bindMs + jsonMs).toFixed(1)} ms (${perSecond(bindMs + jsonMs)} files/s, ${((bindMs + jsonMs) / parseMs).toFixed(2)}x parse time)`);
-  console.log(`schema: protobufjs fromObject + toObject of the same content ${protobufjsMs.toFixed(1)} ms (bind + JSON is ${((bindMs + jsonMs) / protobufjsMs).toFixed(2)}x that)`);
+  const lines = [
+    `${n} files; parse ${parseMs.toFixed(1)} ms (${perSecond(parseMs)} files/s)`,
+    `bind ${bindMs.toFixed(1)} ms (${perSecond(bindMs)} files/s, ${(bindMs / parseMs).toFixed(2)}x parse time)`,
+    `bind + JSON ${(bindMs + jsonMs).toFixed(1)} ms (${perSecond(bindMs + jsonMs)} files/s, ${((bindMs + jsonMs) / parseMs).toFixed(2)}x parse time)`,
+    `protobufjs fromObject + toObject of the same content ${protobufjsMs.toFixed(1)} ms (bind + JSON is ${((bindMs + jsonMs) / protobufjsMs).toFixed(2)}x that)`,
+  ];
 
   const caffemodel = path.join(shared, "caffe-reference", "lenet_ok", "init.caffemodel");
   if (fs.existsSync(caffemodel)) {
@@ -107,9 +96,10 @@ export async function run(): Promise<void> {
     const netType = messageType(schema, "caffe.NetParameter");
     const rawMs = medianMs(() => netType.decode(bytes));
     const decodeMs = medianMs(() => decodeBinary(bytes, "caffe.NetParameter", schema));
-    console.log(
-      `schema: decodeBinary of a ${(bytes.length / 1e6).toFixed(2)} MB caffemodel ${decodeMs.toFixed(1)} ms ` +
+    lines.push(
+      `decodeBinary of a ${(bytes.length / 1e6).toFixed(2)} MB caffemodel ${decodeMs.toFixed(1)} ms ` +
         `(${((bytes.length / 1e6 / decodeMs) * 1000).toFixed(0)} MB/s, ${(decodeMs / rawMs).toFixed(2)}x protobufjs raw decode)`,
     );
   }
+  report("schema: binding text to caffe.proto, protobuf JSON, binary decoding", lines);
 }
