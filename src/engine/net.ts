@@ -319,6 +319,10 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
     if (explicitLoss.length > 0 && explicitLoss.length !== topNames.length) {
       throw new NetError(`${layerLabel(param)}: loss_weight must be unset or given once per top (${topNames.length}), got ${explicitLoss.length}`);
     }
+    if (explicitLoss.length === 0 && (instance.defaultLossWeight ?? 0) !== 0 && topNames.length > 1) {
+      // Caffe's LossLayer adds one default loss_weight, then requires one per top.
+      throw new NetError(`${layerLabel(param)}: a loss layer with ${topNames.length} tops needs loss_weight given once per top (Caffe adds a single default loss_weight and fails its check)`);
+    }
     const lossWeights = topNames.map((_, j) => (explicitLoss.length > 0 ? explicitLoss[j]! : j === 0 ? instance.defaultLossWeight ?? 0 : 0));
 
     const specs = paramSpecs(param, instance.params.length);

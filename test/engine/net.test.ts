@@ -63,6 +63,14 @@ describe("buildNet", () => {
     expect(() => buildNet(net, ctx(), mockRegistry)).toThrow(/layer "l" \(type SqLoss\) takes exactly 1 top/);
   });
 
+  it("requires explicit loss weights for a loss layer with several tops, as Caffe does", () => {
+    const registry = { ...mockRegistry, SqLoss: { ...mockRegistry.SqLoss!, tops: { min: 1, max: 2 } } };
+    const layers = (extra: PlainMessage) => ({ layer: [layer("w", "Const", [], ["w"]), layer("l", "SqLoss", ["w"], ["l", "l2"], extra)] });
+    expect(() => buildNet(layers({}), ctx(), registry)).toThrow(/layer "l".*2 tops needs loss_weight given once per top/);
+    const net = buildNet(layers({ loss_weight: [1, 0] }), ctx(), registry);
+    expect(net.layers[1]!.lossWeights).toEqual([1, 0]);
+  });
+
   it("decides backward like Caffe: labels, lr_mult 0, branches without loss, propagate_down", () => {
     const net = buildNet({
       layer: [
