@@ -99,6 +99,10 @@ function checkRequired(b: Binder, type: protobuf.Type, message: PlainMessage, sp
 function bindField(b: Binder, f: Field, type: protobuf.Type, message: PlainMessage, pos: MessagePositions): void {
   const info = typeInfo(type);
   const entry = info.byName.get(f.name);
+  if (!entry || (entry.messageType === undefined && f.value.kind === "message")) {
+    // This `{ ... }` is not bound: its empty lists must not be taken for the enclosing message's.
+    if (f.value.kind === "message") dropEmptyListsIn(b, f.value.span);
+  }
   if (!entry) {
     const suggestion = closestName(f.name, info.fieldNames);
     const hint = suggestion ? `; did you mean "${suggestion}"?` : "";
@@ -154,6 +158,10 @@ function bindField(b: Binder, f: Field, type: protobuf.Type, message: PlainMessa
 
 function contains(outer: Span, inner: Span): boolean {
   return outer.start.offset <= inner.start.offset && inner.end.offset <= outer.end.offset;
+}
+
+function dropEmptyListsIn(b: Binder, span: Span): void {
+  if (b.emptyLists.length > 0) b.emptyLists = b.emptyLists.filter((list) => !contains(span, list.span));
 }
 
 /**

@@ -37,10 +37,6 @@ export function is64BitType(type: string): boolean {
   return INT_RANGES[type]?.is64 === true;
 }
 
-export function isIntegerType(type: string): boolean {
-  return type in INT_RANGES;
-}
-
 /**
  * An integer literal as the text format allows it: decimal, hex (0x), C octal
  * (leading 0), 0o/0b prefixes, optional sign. Undefined when not an integer.
@@ -110,7 +106,7 @@ function convertBool(token: ScalarValue): Converted {
 /** Strict UTF-8 decoding; undefined when the bytes are not valid UTF-8. */
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-export function decodeUtf8(bytes: Uint8Array): string | undefined {
+function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -126,7 +122,7 @@ function convertString(token: ScalarValue, type: "string" | "bytes"): Converted 
 }
 
 /** Names of an enum, in number order. */
-export function enumNames(enumType: protobuf.Enum): string[] {
+function enumNames(enumType: protobuf.Enum): string[] {
   return Object.entries(enumType.values)
     .sort((a, b) => a[1] - b[1])
     .map(([name]) => name);

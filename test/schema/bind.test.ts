@@ -158,3 +158,11 @@ describe("toProtoJson", () => {
     expect(toProtoJson(bindText('data: "hi"', "caffe.Datum").message, "caffe.Datum", caffeSchema())).toEqual({ data: "aGk=" });
   });
 });
+
+describe("bindMessage: empty lists inside unbound messages", () => {
+  it("does not attribute an empty list inside an unknown field's message to the enclosing message", () => {
+    const errors = errorsOf('layer { name: "a" bn_param { slopes: [] } }');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toContain("bn_param");
+  });
+});
