@@ -3,7 +3,7 @@ export type * from "./types.js";
 export { fillBlob, fanSizes, FillerError } from "./fillers.js";
 export { seededRandom, gaussian } from "./rng.js";
 export { layerRegistry } from "./layers/index.js";
-export { buildNet, insertSplits, forward, backward, clearParamDiffs, applyParamDiffs, NetError } from "./net.js";
+export { buildNet, insertSplits, forward, backward, clearParamDiffs, applyParamDiffs, NetError, AUTOMATIC_TOP } from "./net.js";
 export type { Net, NetLayer, NamedBlob, LearnableParam, LayerHook, LayerPass, LayerPassBlobs } from "./net.js";
 export * from "./solvers/index.js";
 export { loadCaffemodel, decodeCaffemodel, decodeBlobProto, WeightsError } from "./weights.js";

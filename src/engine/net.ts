@@ -83,6 +83,9 @@ export interface LayerPassBlobs {
 
 export type LayerHook = (layerName: string, pass: LayerPass, blobs: LayerPassBlobs, layer: NetLayer) => void;
 
+/** Caffe's name for a top a loss layer creates itself when none is declared. */
+export const AUTOMATIC_TOP = "(automatic)";
+
 /** Layer types whose parameter blobs are statistics, never learned: Caffe forces their lr_mult to 0. */
 const STATISTICS_LAYER_TYPES = new Set(["BatchNorm"]);
 
@@ -266,7 +269,11 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
     if (layerNames.has(name)) throw new NetError(`${layerLabel(param)}: two layers are named "${name}"`);
     layerNames.add(name);
     const bottomNames = strings(param, "bottom");
-    const topNames = strings(param, "top");
+    const declaredTops = strings(param, "top");
+    // Caffe's AutoTopBlobs: loss layers get the tops they need even when none are named.
+    const needed = Math.max(definition.tops.min ?? 0, definition.tops.exact ?? 0);
+    const autoTops = type.endsWith("Loss") ? Math.max(0, needed - declaredTops.length) : 0;
+    const topNames = [...declaredTops, ...Array<string>(autoTops).fill(AUTOMATIC_TOP)];
     checkCount(param, "bottom", bottomNames.length, definition.bottoms);
     checkCount(param, "top", topNames.length, definition.tops);
     const propagateDown = asArray(param.propagate_down).map(Boolean);
@@ -288,6 +295,15 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
     const tops: Blob[] = [];
     const topIndices: number[] = [];
     topNames.forEach((blobName, j) => {
+      if (j >= declaredTops.length) {
+        // Anonymous: listed among the net's blobs, but no other layer can use it.
+        const blob = makeBlob([0]);
+        topIndices.push(blobs.length);
+        blobs.push({ name: blobName, blob });
+        blobNeedBackward.push(false);
+        tops.push(blob);
+        return;
+      }
       if (j < bottomNames.length && bottomNames[j] === blobName) {
         tops.push(bottoms[j]!); // in place
         topIndices.push(blobIndex.get(blobName)!);

@@ -63,6 +63,15 @@ describe("buildNet", () => {
     expect(() => buildNet(net, ctx(), mockRegistry)).toThrow(/layer "l" \(type SqLoss\) takes exactly 1 top/);
   });
 
+  it("gives a loss layer without a named top an anonymous one that still counts in the loss (AutoTopBlobs)", () => {
+    const registry = { ...mockRegistry, EuclideanLoss: { ...mockRegistry.SqLoss!, type: "EuclideanLoss" } };
+    const net = buildNet({ layer: [layer("w", "Const", [], ["w"], { const_param: { type: "constant", value: 2 } }), layer("l", "EuclideanLoss", ["w"], [])] }, ctx(), registry);
+    expect(net.layers[1]!.topNames).toEqual(["(automatic)"]);
+    expect(net.outputs).toEqual([]);
+    expect(forward(net)).toBe(6); // 0.5 * 3 * 2^2
+    expect(net.layers[0]!.needBackward).toBe(true);
+  });
+
   it("requires explicit loss weights for a loss layer with several tops, as Caffe does", () => {
     const registry = { ...mockRegistry, SqLoss: { ...mockRegistry.SqLoss!, tops: { min: 1, max: 2 } } };
     const layers = (extra: PlainMessage) => ({ layer: [layer("w", "Const", [], ["w"]), layer("l", "SqLoss", ["w"], ["l", "l2"], extra)] });
