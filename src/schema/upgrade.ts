@@ -17,7 +17,8 @@
  * Positions are kept: every new message object gets positions copied from the
  * text it came from (a renamed field points at the old field's name and
  * value), so findings on the upgraded net point at the original lines. The
- * input message is never modified.
+ * input message is never modified; V2 layers that need no change are shared
+ * between input and result, so treat both as read-only.
  */
 import { diagnosticAt } from "./bind.js";
 import {
@@ -501,8 +502,9 @@ function upgradeBatchNorm(layer: PlainMessage, notes: SchemaDiagnostic[]): Plain
 
 /**
  * Upgrades a NetParameter (any format) to the current one the way Caffe does
- * on load. The result shares nothing mutable with `net`; `notes` lists what
- * Caffe would drop or change (warnings) and what it would refuse (errors).
+ * on load. `net` is left unchanged (unchanged V2 layers are shared with the
+ * result); `notes` lists what Caffe would drop or change (warnings) and what
+ * it would refuse (errors).
  */
 export function upgradeNet(net: PlainMessage): UpgradeResult {
   const notes: SchemaDiagnostic[] = [];
