@@ -533,7 +533,8 @@ function oscillating(log: ParsedLog): LogVerdict | null {
  * Diagnoses a parsed log. Returns at least one verdict; `ok` only when nothing else applies.
  * Verdicts are ordered by severity: the first is the main diagnosis.
  */
-export function diagnoseLog(log: ParsedLog): LogVerdict[] {
+export function diagnoseLog(parsed: ParsedLog): LogVerdict[] {
+  const log = lastRun(parsed);
   const facts = lossFacts(log);
   const out: LogVerdict[] = [];
   const push = (v: LogVerdict | null): void => {
@@ -565,7 +566,54 @@ export function diagnoseLog(log: ParsedLog): LogVerdict[] {
       message: last ? `no divergence found; last displayed loss ${fmt(last.value)} at iteration ${last.iteration}` : "no training iterations found in the log",
     });
   }
+  const earlier = earlierNonFinite(parsed, log);
+  if (earlier) {
+    const first = out[0]!;
+    first.message += `; an earlier run in this log (before line ${log.series.lines[0] ?? parsed.lineCount}) became non-finite at iteration ${earlier.iteration} (line ${earlier.line}); verdicts describe the last run`;
+    first.details = { ...first.details, earlierRunNonFiniteIteration: earlier.iteration };
+  }
   return out;
+}
+
+/**
+ * The last training run of a log that holds several (restarts): the series from the last restart on.
+ * The reader already keeps debug_info bookkeeping per run.
+ */
+export function lastRun(log: ParsedLog): ParsedLog {
+  const restart = log.restarts[log.restarts.length - 1];
+  if (!restart) return log;
+  const s = log.series;
+  let from = s.lines.findIndex((l) => l >= restart.line);
+  if (from < 0) from = s.lines.length;
+  const trainOutputs: Record<string, (number | null)[]> = {};
+  for (const [name, col] of Object.entries(s.trainOutputs)) trainOutputs[name] = col.slice(from);
+  const nn = s.netNorms;
+  const nFrom = nn.lines.findIndex((l) => l >= restart.line);
+  const cut = <T>(a: T[]): T[] => (nFrom < 0 ? [] : a.slice(nFrom));
+  return {
+    ...log,
+    series: {
+      iterations: s.iterations.slice(from),
+      lines: s.lines.slice(from),
+      loss: s.loss.slice(from),
+      lr: s.lr.slice(from),
+      trainOutputs,
+      trainOutputWeights: s.trainOutputWeights,
+      testOutputs: s.testOutputs.filter((t) => t.line >= restart.line),
+      netNorms: { iterations: cut(nn.iterations), lines: cut(nn.lines), l1Data: cut(nn.l1Data), l1Diff: cut(nn.l1Diff), l2Data: cut(nn.l2Data), l2Diff: cut(nn.l2Diff) },
+    },
+  };
+}
+
+/** The first non-finite displayed loss before the last run, if any. */
+function earlierNonFinite(all: ParsedLog, last: ParsedLog): Point | null {
+  if (all === last) return null;
+  const start = last.series.lines[0] ?? Infinity;
+  for (const p of lossPoints(all)) {
+    if (p.line >= start) break;
+    if (!Number.isFinite(p.value)) return p;
+  }
+  return null;
 }
 
 /** Debug blocks the verdicts refer to (for reporters that print the lines around a NaN). */

@@ -227,16 +227,9 @@ function iterSize(s: ReaderState): number {
 // ---------------------------------------------------------------------------------------------------
 // Series rows
 
-/** Returns the row of `iteration`, appending one (and noting a restart when iterations go back). */
+/** Returns the row of `iteration`, appending one when it is not the current row. */
 function rowFor(s: ReaderState, iteration: number, line: number): number {
   if (s.lastIteration === iteration && s.lastRow >= 0) return s.lastRow;
-  if (s.lastIteration !== null && iteration < s.lastIteration) {
-    const last = s.restarts[s.restarts.length - 1];
-    // A "Solving"/"Restoring" header just before already explains the jump back.
-    if (!last || last.afterIteration !== s.lastIteration || last.kind === "iteration") {
-      s.restarts.push({ line, kind: "iteration", afterIteration: s.lastIteration });
-    }
-  }
   const ser = s.series;
   ser.iterations.push(iteration);
   ser.lines.push(line);
@@ -246,6 +239,36 @@ function rowFor(s: ReaderState, iteration: number, line: number): number {
   s.lastRow = ser.iterations.length - 1;
   s.lastIteration = iteration;
   return s.lastRow;
+}
+
+/**
+ * A further training run starts in the same log (a second "Solving", "Restoring previous solver
+ * status", or iterations going back). The series goes on in log order; debug_info bookkeeping starts
+ * afresh, so that first-non-finite, kept blocks and summaries describe the last run.
+ */
+function startNewRun(s: ReaderState, restart: LogRestart): void {
+  s.restarts.push(restart);
+  s.passes = [];
+  s.passOpen = false;
+  s.keptBlocks = new Map();
+  s.previousBlock = null;
+  s.filedBlocks = 0;
+  s.summaries = new Map();
+  s.debugKeys = new Map();
+  s.firstNonFiniteDebug = null;
+  s.firstNanDebug = null;
+  s.firstInfDebug = null;
+  s.firstNonFiniteBlockIteration = null;
+  s.firstInfBlockIteration = null;
+  s.lastDisplayedIteration = null;
+}
+
+/** Notes a run restarting when an iteration number goes back, unless a header already said so. */
+function checkIterationGoingBack(s: ReaderState, iteration: number, line: number): void {
+  if (s.lastIteration === null || iteration >= s.lastIteration) return;
+  const last = s.restarts[s.restarts.length - 1];
+  if (last && last.kind !== "iteration" && last.afterIteration === s.lastIteration) return;
+  startNewRun(s, { line, kind: "iteration", afterIteration: s.lastIteration });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -691,12 +714,12 @@ function parseHeaderMessage(s: ReaderState, msg: string, line: number): boolean 
     return true;
   }
   if (msg.startsWith("Solving ")) {
-    if (s.solvingSeen) s.restarts.push({ line, kind: "solving", afterIteration: s.lastIteration });
+    if (s.solvingSeen) startNewRun(s, { line, kind: "solving", afterIteration: s.lastIteration });
     s.solvingSeen = true;
     return true;
   }
   if (msg.startsWith("Restoring previous solver status")) {
-    s.restarts.push({ line, kind: "restore", afterIteration: s.lastIteration });
+    startNewRun(s, { line, kind: "restore", afterIteration: s.lastIteration });
     return true;
   }
   if ((m = /^Snapshotting (?:solver state )?to (?:binary proto file |HDF5 file )?(.+)$/.exec(msg))) {
@@ -729,6 +752,7 @@ function parseMessage(s: ReaderState, msg: string, line: number): boolean {
       const loss = parseCaffeNumber(m[2]!.replace(/,$/, ""));
       if (loss === undefined) return false;
       s.testing = false;
+      checkIterationGoingBack(s, it, line);
       flushPasses(s, it, !Number.isFinite(loss));
       const row = rowFor(s, it, line);
       s.series.loss[row] = loss;
@@ -739,6 +763,7 @@ function parseMessage(s: ReaderState, msg: string, line: number): boolean {
     if ((m = ITER_LR.exec(msg))) {
       const lr = parseCaffeNumber(m[2]!);
       if (lr === undefined) return false;
+      checkIterationGoingBack(s, Number(m[1]), line);
       const row = rowFor(s, Number(m[1]), line);
       s.series.lr[row] = lr;
       return true;

@@ -106,3 +106,33 @@ describe("verdict rules", () => {
     expect(v).toEqual([{ verdict: "ok", iteration: null, evidenceLines: [], message: "no training iterations found in the log" }]);
   });
 });
+
+describe("logs with several runs", () => {
+  const spec = (nanFirst: boolean): SynthSpec => ({
+    name: "r", layers: chainNet(64, 10), maxIter: 60, display: 2, header: true, restart: { after: 30, resumeFrom: 20 }, lr: () => 0.01,
+    // The first run (0..30) and the resumed one (20..60) are told apart by the log position only.
+    loss: (() => {
+      let calls = 0;
+      return (it: number) => {
+        calls++;
+        const firstRun = calls <= 16;
+        const bad = nanFirst ? firstRun && it >= 24 : !firstRun && it >= 40;
+        return bad ? NaN : 2.3 * Math.exp(-it / 15) + 0.1;
+      };
+    })(),
+  });
+
+  it("diagnoses the last run and mentions a NaN in an earlier one", () => {
+    const v = diagnoseLog(parseLogLines(synthLogLines(spec(true))));
+    expect(v[0]!.verdict).toBe("ok");
+    expect(v[0]!.details?.earlierRunNonFiniteIteration).toBe(24);
+    expect(v[0]!.message).toContain("earlier run");
+  });
+
+  it("reports a NaN in the last run at its iteration", () => {
+    const v = diagnoseLog(parseLogLines(synthLogLines(spec(false))));
+    expect(v[0]!.verdict).toBe("non-finite");
+    expect(v[0]!.iteration).toBe(40);
+    expect(v[0]!.details?.earlierRunNonFiniteIteration).toBeUndefined();
+  });
+});

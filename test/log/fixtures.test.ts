@@ -151,9 +151,10 @@ describe("quirks.log: every format quirk", () => {
   it("files debug_info printed every iteration (iter_size 2) under the right iterations", () => {
     const p = parsed.get("quirks.log")!;
     const conv1 = p.layerSummaries.find((x) => x.pass === "backward" && x.layer === "conv1" && x.kind === "param" && x.blob === "0")!;
-    // Two passes per iteration, 16 + 10 iterations run.
-    expect(conv1.count).toBe(2 * (16 + 10));
-    expect(p.debugBlocks.slice(0, 3).map((b) => b.iteration)).toEqual([0, 1, 2]);
+    // Debug bookkeeping describes the last run: iterations 10..19, two passes each.
+    expect(conv1.count).toBe(2 * 10);
+    expect(conv1.firstIteration).toBe(10);
+    expect(p.debugBlocks.slice(0, 3).map((b) => b.iteration)).toEqual([10, 11, 12]);
     const b1 = p.debugBlocks[1]!;
     expect(b1.entries.filter((e) => e.layer === "conv1" && e.kind === "param" && e.pass === "backward" && e.blob === "0")).toHaveLength(2);
     // Test-net forwards are not mixed in: no test phase line falls inside a kept training block.
