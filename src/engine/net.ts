@@ -259,15 +259,12 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
   const layers: NetLayer[] = [];
   const learnable: LearnableParam[] = [];
   const sharedByName = new Map<string, { learnableIndex: number; blob: Blob; layer: string; hasLr: boolean; hasDecay: boolean }>();
-  const layerNames = new Set<string>();
 
   for (const param of params) {
     const type = String(param.type ?? "");
     const name = String(param.name ?? "");
     const definition = registry[type];
     if (!definition) throw new NetError(`${layerLabel(param)}: layer type "${type}" is not supported by the engine`);
-    if (layerNames.has(name)) throw new NetError(`${layerLabel(param)}: two layers are named "${name}"`);
-    layerNames.add(name);
     const bottomNames = strings(param, "bottom");
     const declaredTops = strings(param, "top");
     // Caffe's AutoTopBlobs: loss layers get the tops they need even when none are named.

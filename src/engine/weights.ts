@@ -234,7 +234,9 @@ export interface LoadReport {
  */
 export function loadCaffemodel(bytes: Uint8Array, net: Net): LoadReport {
   const report: LoadReport = { copied: [], ignored: [] };
-  const byName = new Map(net.layers.map((layer) => [layer.name, layer]));
+  // Like Caffe, the first layer of a name receives the weights (Caffe does not forbid duplicate names).
+  const byName = new Map<string, Net["layers"][number]>();
+  for (const layer of net.layers) if (!byName.has(layer.name)) byName.set(layer.name, layer);
   for (const source of decodeCaffemodel(bytes)) {
     const target = byName.get(source.name);
     if (!target) {
