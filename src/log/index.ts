@@ -2,7 +2,7 @@
 export * from "./types.js";
 export { parseLogLines, parseLogFile, createLogChunkReader, parseCaffeNumber, LogReadError } from "./parse.js";
 export type { LogChunkReader } from "./parse.js";
-export { diagnoseLog, lossFacts, saturatedCount, guessNormaliser, SATURATED_SAMPLE_LOSS } from "./diagnose.js";
+export { diagnoseLog, lastRun, lossFacts, saturatedCount, guessNormaliser, SATURATED_SAMPLE_LOSS } from "./diagnose.js";
 export type { LossFacts } from "./diagnose.js";
 export { seriesToCsv } from "./csv.js";
 export { sparkline } from "./sparkline.js";

@@ -147,7 +147,12 @@ export interface LogRestart {
   afterIteration: number | null;
 }
 
-/** Everything `parseLogLines`/`parseLogFile` keep from a log: bounded whatever the log's length. */
+/**
+ * Everything `parseLogLines`/`parseLogFile` keep from a log: bounded whatever the log's length.
+ * `series` covers the whole log in log order; the debug_info fields (`debugBlocks`, `layerSummaries`,
+ * `firstNonFiniteDebug`, `firstNanDebug`, `firstInfDebug`) describe the last run when the log holds
+ * several (see `restarts`).
+ */
 export interface ParsedLog {
   lineCount: number;
   /** Lines that carried something the reader understood. */
