@@ -138,7 +138,7 @@ function bindField(b: Binder, f: Field, type: protobuf.Type, message: PlainMessa
     }
     const converted = convertScalar(f.value, field);
     if (!converted.ok) {
-      error(b, `field "${f.name}": ${converted.error}`, f.value.span);
+      error(b, `field "${f.name}": ${converted.error}`, f.value.span, converted.suggestion);
       return;
     }
     if (!field.repeated && message[f.name] !== undefined) {

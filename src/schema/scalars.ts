@@ -6,9 +6,10 @@
  */
 import protobuf from "protobufjs";
 import type { ScalarValue } from "../prototxt/ast.js";
+import { closestName } from "./closest.js";
 import type { PlainValue } from "./types.js";
 
-export type Converted = { ok: true; value: PlainValue } | { ok: false; error: string };
+export type Converted = { ok: true; value: PlainValue } | { ok: false; error: string; suggestion?: string };
 
 const ok = (value: PlainValue): Converted => ({ ok: true, value });
 const fail = (error: string): Converted => ({ ok: false, error });
@@ -137,7 +138,11 @@ function convertEnum(token: ScalarValue, enumType: protobuf.Enum): Converted {
     if (name === undefined) return fail(`enum ${enumType.name} has no value numbered ${token.text} (valid: ${valid()})`);
     return ok(name);
   }
-  if (!(token.text in enumType.values)) return fail(`enum ${enumType.name} has no value named ${token.text} (valid: ${valid()})`);
+  if (!(token.text in enumType.values)) {
+    const suggestion = closestName(token.text, Object.keys(enumType.values));
+    const hint = suggestion ? `; did you mean ${suggestion}?` : "";
+    return { ok: false, error: `enum ${enumType.name} has no value named ${token.text} (valid: ${valid()})${hint}`, ...(suggestion ? { suggestion } : {}) };
+  }
   return ok(token.text);
 }
 

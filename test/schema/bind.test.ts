@@ -48,6 +48,9 @@ describe("bindMessage: value types", () => {
     const [unknown] = errorsOf("solver_mode: TPU", "caffe.SolverParameter");
     expect(unknown!.message).toContain("CPU, GPU");
     expect(errorsOf("solver_mode: 7", "caffe.SolverParameter")).toHaveLength(1);
+    const [typo] = errorsOf("layer { pooling_param { pool: AVG } }");
+    expect(typo!.suggestion).toBe("AVE");
+    expect(typo!.message).toContain("MAX, AVE, STOCHASTIC");
     expect(errorsOf('solver_mode: "GPU"', "caffe.SolverParameter")).toHaveLength(1);
   });
 
