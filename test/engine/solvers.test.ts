@@ -56,6 +56,7 @@ describe("readSolverSettings", () => {
     expect(() => readSolverSettings({ lr_policy: "fixed", iter_size: 0 })).toThrow(/iter_size: 0/);
     expect(() => readSolverSettings({ lr_policy: "fixed", regularization_type: "L3" })).toThrow(/"L3"/);
     expect(() => readSolverSettings({ lr_policy: "fixed", type: "Adamax" })).toThrow(/"Adamax"/);
+    expect(() => readSolverSettings({ lr_policy: "fixed", type: "adam" })).toThrow(/did you mean "Adam"/);
   });
 });
 

@@ -33,20 +33,12 @@ export interface SolverSettings {
   averageLoss: number;
 }
 
-/** solver `type` strings (any case, as Caffe's registry accepts the canonical names) and legacy solver_type enums. */
-const TYPE_NAMES: Record<string, SolverType> = {
-  sgd: "SGD", nesterov: "Nesterov", adagrad: "AdaGrad", rmsprop: "RMSProp", adadelta: "AdaDelta", adam: "Adam",
-};
+const SOLVER_TYPES: SolverType[] = ["SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam"];
 
-/** A float32 setting as the user wrote it: the shortest decimal that rounds to the same float32. */
-export function floatText(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  for (let digits = 1; digits <= 9; digits++) {
-    const text = x.toPrecision(digits);
-    if (Math.fround(Number(text)) === x) return String(Number(text));
-  }
-  return String(x);
-}
+/** The deprecated solver_type enum names, as Caffe's UpgradeSolverType maps them. */
+const LEGACY_SOLVER_TYPES: Record<string, SolverType> = {
+  SGD: "SGD", NESTEROV: "Nesterov", ADAGRAD: "AdaGrad", RMSPROP: "RMSProp", ADADELTA: "AdaDelta", ADAM: "Adam",
+};
 
 function num(message: PlainMessage, field: string, fallback: number): number {
   const v = message[field];
@@ -55,11 +47,18 @@ function num(message: PlainMessage, field: string, fallback: number): number {
 }
 
 function solverType(param: PlainMessage): SolverType {
-  // Caffe: an explicit `type` wins; otherwise the deprecated solver_type enum.
-  const raw = param.type !== undefined ? String(param.type) : param.solver_type !== undefined ? String(param.solver_type) : "SGD";
-  const type = TYPE_NAMES[raw.toLowerCase()];
-  if (!type) throw new SolverError(`unknown solver type "${raw}" (expected SGD, Nesterov, AdaGrad, RMSProp, AdaDelta or Adam)`);
-  return type;
+  // An explicit `type` wins (Caffe's registry names, case-sensitive); otherwise the deprecated enum.
+  if (param.type !== undefined) {
+    const raw = String(param.type);
+    const type = SOLVER_TYPES.find((t) => t === raw);
+    if (type) return type;
+    const near = SOLVER_TYPES.find((t) => t.toLowerCase() === raw.toLowerCase());
+    throw new SolverError(`unknown solver type "${raw}"${near ? ` (did you mean "${near}"?)` : ` (expected one of ${SOLVER_TYPES.join(", ")})`}`);
+  }
+  if (param.solver_type === undefined) return "SGD";
+  const legacy = LEGACY_SOLVER_TYPES[String(param.solver_type)];
+  if (!legacy) throw new SolverError(`unknown solver_type ${String(param.solver_type)}`);
+  return legacy;
 }
 
 const POLICIES_NEEDING_GAMMA = new Set(["step", "exp", "inv", "multistep", "sigmoid"]);
