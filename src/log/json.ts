@@ -1,4 +1,5 @@
 /** The JSON form of a diagnosed log, as reports embed it under `log`. */
+import { lossFacts } from "./diagnose.js";
 import type { JsonNumber, LogJson, LogVerdict, ParsedLog } from "./types.js";
 
 /** A number for JSON: non-finite values become "nan", "inf", "-inf" (JSON has no NaN). */
@@ -39,5 +40,11 @@ export function logToJson(file: string, log: ParsedLog, verdicts: LogVerdict[]):
     restarts: log.restarts,
     unterminatedLastLine: log.unterminatedLastLine,
     hasDebugInfo: log.hasDebugInfo,
+    net: (() => {
+      const facts = lossFacts(log);
+      const single = facts.softmaxTops.length === 1 ? facts.softmaxTops[0]! : null;
+      return { batchSize: facts.batchSize, classes: single ? single.classes : null };
+    })(),
+    layerSummaries: log.layerSummaries.map((x) => ({ ...x, first: toJsonNumber(x.first), last: toJsonNumber(x.last) })),
   };
 }

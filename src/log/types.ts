@@ -219,4 +219,8 @@ export interface LogJson {
   restarts: LogRestart[];
   unterminatedLastLine: number | null;
   hasDebugInfo: boolean;
+  /** What the log header told about the loss (null when unknown). */
+  net: { batchSize: number | null; classes: number | null };
+  /** debug_info magnitude summaries of the last run, in net order per pass (empty without debug_info). */
+  layerSummaries: (Omit<LayerMagnitudeSummary, "first" | "last"> & { first: JsonNumber; last: JsonNumber })[];
 }

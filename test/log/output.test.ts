@@ -72,5 +72,12 @@ describe("diagnoseLogFile", () => {
     expect(json.verdicts[0]!.verdict).toBe("saturated-softmax");
     expect(json.series.iterations).toEqual(parsed.series.iterations);
     expect(json.lineCount).toBe(parsed.lineCount);
+    expect(json.net).toEqual({ batchSize: 64, classes: 10 });
+    expect(json.layerSummaries).toEqual([]);
+    const nf = await diagnoseLogFile(new URL("../../fixtures/logs/non-finite-debug.log", import.meta.url).pathname);
+    const back = JSON.parse(JSON.stringify(nf.json));
+    const ip2 = back.layerSummaries.find((x: { pass: string; layer: string; kind: string }) => x.pass === "forward" && x.layer === "ip2" && x.kind === "top");
+    expect(ip2.last).toBe("nan");
+    expect(ip2.firstNonFiniteIteration).toBe(8);
   });
 });
