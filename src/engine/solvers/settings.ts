@@ -40,6 +40,16 @@ const LEGACY_SOLVER_TYPES: Record<string, SolverType> = {
   SGD: "SGD", NESTEROV: "Nesterov", ADAGRAD: "AdaGrad", RMSPROP: "RMSProp", ADADELTA: "AdaDelta", ADAM: "Adam",
 };
 
+/** A float32 setting as the user wrote it: the shortest decimal that rounds to the same float32. */
+export function floatText(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  for (let digits = 1; digits <= 9; digits++) {
+    const text = x.toPrecision(digits);
+    if (Math.fround(Number(text)) === x) return String(Number(text));
+  }
+  return String(x);
+}
+
 function num(message: PlainMessage, field: string, fallback: number): number {
   const v = message[field];
   if (v === undefined) return fallback;
