@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { diagnoseLog, lossFacts, saturatedCount, SATURATION_K_TOL } from "../../src/log/diagnose.js";
 import { parseLogFile } from "../../src/log/parse.js";
 import type { ParsedLog } from "../../src/log/types.js";
+import { g6 } from "./synth-log.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SHARED = path.resolve(REPO, "../shared");
@@ -64,6 +65,15 @@ describe.skipIf(!HAVE_SHARED)("real Caffe logs (../shared/caffe-reference; skipp
         const final = s.loss[s.iterations.indexOf(maxIter)];
         expect(sameNumber(final, printed6(ref.final_forward.loss_display))).toBe(true);
         expect(s.lr[s.iterations.indexOf(maxIter)]).toBeNull();
+      });
+
+      it("the example-log generator prints numbers exactly as Caffe does", () => {
+        const text = fs.readFileSync(path.join(REF, c.case, "caffe_cli_train.log"), "utf8");
+        const printed = new Map<number, string>();
+        for (const m of text.matchAll(/\] Iteration (\d+) \([^)]*\), loss = (\S+)/g)) printed.set(Number(m[1]), m[2]!);
+        for (const r of ref.iterations as Json[]) {
+          expect(g6(fromRef(r.loss_display), "-nan"), `iteration ${r.iter}`).toBe(printed.get(r.iter));
+        }
       });
 
       it("prints every train output as %.6g of its reference value", () => {
