@@ -12,14 +12,42 @@
  * seeded generator, so they cost little even when every record is decoded.
  * Output is plain JSON-serialisable data.
  */
-import { decodeDatum, DatumDecodeError } from "./datum.js";
+import { DatumDecodeError, datumFloats, decodeDatumFields, newDatumFields } from "./datum.js";
 import { readImageHeader } from "./image-header.js";
-import { openLmdb, type LmdbEnv } from "./lmdb/reader.js";
+import { openLmdb, type LmdbCursor, type LmdbEnv } from "./lmdb/reader.js";
 
 /** Anything that yields records in key order; `count` is the total when known. */
 export interface RecordStream {
   count?: number;
   entries(): Iterable<{ key: Uint8Array; value: Uint8Array }>;
+  /** An allocation-free walk over the same records (LmdbEnv has one); used when present. */
+  cursor?(): LmdbCursor;
+}
+
+/** A cursor over any iterable of records. */
+function cursorOverEntries(entries: Iterable<{ key: Uint8Array; value: Uint8Array }>): LmdbCursor {
+  const it = entries[Symbol.iterator]();
+  const cursor: LmdbCursor = {
+    keyBuf: new Uint8Array(0),
+    keyStart: 0,
+    keyEnd: 0,
+    valueBuf: new Uint8Array(0),
+    valueStart: 0,
+    valueEnd: 0,
+    next() {
+      const r = it.next();
+      if (r.done) return false;
+      cursor.keyBuf = r.value.key;
+      cursor.keyEnd = r.value.key.length;
+      cursor.valueBuf = r.value.value;
+      cursor.valueEnd = r.value.value.length;
+      return true;
+    },
+    close() {
+      it.return?.();
+    },
+  };
+  return cursor;
 }
 
 export interface ScanOptions {
@@ -148,6 +176,8 @@ export function labelOrder(labels: ArrayLike<number>): LabelOrderStats {
 }
 
 const utf8 = new TextDecoder("utf-8");
+/** Labels 0..SMALL_LABELS-1 are counted in an array, others in a Map. */
+const SMALL_LABELS = 4096;
 const keyText = (k: Uint8Array) => utf8.decode(k);
 
 function addKey(k: KeyedCount, key: Uint8Array, limit: number): void {
@@ -230,106 +260,123 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
   const firstKeys: string[] = [];
   let refShape: [number, number, number] | null = null;
   const shapes = new Map<string, { chw: [number, number, number]; count: number }>();
+  let lastShape: { chw: [number, number, number]; count: number } | undefined;
   const mismatches: KeyedCount = { count: 0, firstKeys: [] };
   const undecodable = { count: 0, firstKeys: [] as string[], firstReasons: [] as string[] };
   const sizeMismatch: KeyedCount = { count: 0, firstKeys: [] };
   const storage = { bytes: 0, float: 0, encoded: 0, empty: 0, imageFormats: {} as Record<string, number> };
   const labelCounts = new Map<number, number>();
+  const smallLabelCounts = new Float64Array(SMALL_LABELS);
   let changes = 0;
   let previousLabel: number | undefined;
   let pixels: PixelAccumulator | null = null;
 
-  for (const { key, value } of stream.entries()) {
-    if (scanned >= maxRecords) break;
-    scanned++;
-    if (firstKeys.length < 3) firstKeys.push(keyText(key));
-    if (value.length > maxValueBytes) maxValueBytes = value.length;
-    if (options.onProgress && (scanned & 4095) === 0) options.onProgress(scanned, total ?? scanned);
+  const cursor = stream.cursor ? stream.cursor() : cursorOverEntries(stream.entries());
+  const key = () => cursor.keyBuf.subarray(cursor.keyStart, cursor.keyEnd);
+  const f = newDatumFields();
+  try {
+    while (scanned < maxRecords && cursor.next()) {
+      scanned++;
+      const buf = cursor.valueBuf;
+      const start = cursor.valueStart;
+      const end = cursor.valueEnd;
+      if (firstKeys.length < 3) firstKeys.push(keyText(key()));
+      if (end - start > maxValueBytes) maxValueBytes = end - start;
+      if (options.onProgress && (scanned & 4095) === 0) options.onProgress(scanned, total ?? scanned);
 
-    let datum;
-    try {
-      datum = decodeDatum(value);
-    } catch (e) {
-      if (!(e instanceof DatumDecodeError)) throw e;
-      addKey(undecodable, key, limit);
-      if (undecodable.firstReasons.length < limit) undecodable.firstReasons.push(e.message);
-      previousLabel = undefined;
-      continue;
-    }
-
-    const label = datum.label;
-    labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
-    if (previousLabel !== undefined && label !== previousLabel) changes++;
-    previousLabel = label;
-
-    let c = datum.channels;
-    let h = datum.height;
-    let w = datum.width;
-    const data = datum.data;
-    const floats = datum.float_data;
-    if (datum.encoded) {
-      storage.encoded++;
-      const header = data ? readImageHeader(data) : undefined;
-      const format = header?.format ?? "unknown";
-      storage.imageFormats[format] = (storage.imageFormats[format] ?? 0) + 1;
-      if (header) {
-        c = header.channels;
-        h = header.height;
-        w = header.width;
+      try {
+        decodeDatumFields(buf, start, end, f);
+      } catch (e) {
+        if (!(e instanceof DatumDecodeError)) throw e;
+        addKey(undecodable, key(), limit);
+        if (undecodable.firstReasons.length < limit) undecodable.firstReasons.push(e.message);
+        previousLabel = undefined;
+        continue;
       }
-    } else if (data && data.length > 0) storage.bytes++;
-    else if (floats && floats.length > 0) storage.float++;
-    else storage.empty++;
 
-    const shapeKey = `${c}x${h}x${w}`;
-    const entry = shapes.get(shapeKey);
-    if (entry) entry.count++;
-    else if (shapes.size < 16) shapes.set(shapeKey, { chw: [c, h, w], count: 1 });
-    if (!refShape) refShape = [c, h, w];
-    else if (refShape[0] !== c || refShape[1] !== h || refShape[2] !== w) addKey(mismatches, key, limit);
+      const label = f.label;
+      if (label >= 0 && label < SMALL_LABELS) smallLabelCounts[label]!++;
+      else labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
+      if (previousLabel !== undefined && label !== previousLabel) changes++;
+      previousLabel = label;
 
-    if (datum.encoded) continue;
-    const expected = c * h * w;
-    const stored = data && data.length > 0 ? data.length : floats ? floats.length : 0;
-    if (stored !== expected) {
-      addKey(sizeMismatch, key, limit);
-      continue;
-    }
-    if (expected === 0 || c !== refShape[0] || h !== refShape[1] || w !== refShape[2]) continue;
-    if (pixelProbability < 1 && random() >= pixelProbability) continue;
-    pixels ??= newAccumulator(c);
-    pixels.records++;
-    const plane = h * w;
-    if (data && data.length > 0) {
-      const hist = pixels.byteHist;
-      for (let ch = 0; ch < c; ch++) {
-        const base = ch * 256;
-        const end = (ch + 1) * plane;
-        for (let i = ch * plane; i < end; i++) hist[base + data[i]!]!++;
-      }
-    } else if (floats) {
-      for (let ch = 0; ch < c; ch++) {
-        let sum = 0;
-        let sumSq = 0;
-        let min = pixels.min[ch]!;
-        let max = pixels.max[ch]!;
-        const end = (ch + 1) * plane;
-        for (let i = ch * plane; i < end; i++) {
-          const v = floats[i]!;
-          sum += v;
-          sumSq += v * v;
-          if (v < min) min = v;
-          if (v > max) max = v;
+      let c = f.channels;
+      let h = f.height;
+      let w = f.width;
+      const dataLength = f.dataStart >= 0 ? f.dataEnd - f.dataStart : 0;
+      if (f.encoded) {
+        storage.encoded++;
+        const header = f.dataStart >= 0 ? readImageHeader(buf.subarray(f.dataStart, f.dataEnd)) : undefined;
+        const format = header?.format ?? "unknown";
+        storage.imageFormats[format] = (storage.imageFormats[format] ?? 0) + 1;
+        if (header) {
+          c = header.channels;
+          h = header.height;
+          w = header.width;
         }
-        pixels.sum[ch]! += sum;
-        pixels.sumSq[ch]! += sumSq;
-        pixels.count[ch]! += plane;
-        pixels.min[ch] = min;
-        pixels.max[ch] = max;
+      } else if (dataLength > 0) storage.bytes++;
+      else if (f.floatCount > 0) storage.float++;
+      else storage.empty++;
+
+      if (lastShape && lastShape.chw[0] === c && lastShape.chw[1] === h && lastShape.chw[2] === w) lastShape.count++;
+      else {
+        const shapeKey = `${c}x${h}x${w}`;
+        const entry = shapes.get(shapeKey);
+        if (entry) entry.count++;
+        else if (shapes.size < 16) shapes.set(shapeKey, { chw: [c, h, w], count: 1 });
+        lastShape = shapes.get(shapeKey);
+      }
+      if (!refShape) refShape = [c, h, w];
+      else if (refShape[0] !== c || refShape[1] !== h || refShape[2] !== w) addKey(mismatches, key(), limit);
+
+      if (f.encoded) continue;
+      const expected = c * h * w;
+      const stored = dataLength > 0 ? dataLength : f.floatCount;
+      if (stored !== expected) {
+        addKey(sizeMismatch, key(), limit);
+        continue;
+      }
+      if (expected === 0 || c !== refShape[0] || h !== refShape[1] || w !== refShape[2]) continue;
+      if (pixelProbability < 1 && random() >= pixelProbability) continue;
+      pixels ??= newAccumulator(c);
+      pixels.records++;
+      const plane = h * w;
+      if (dataLength > 0) {
+        const hist = pixels.byteHist;
+        for (let ch = 0; ch < c; ch++) {
+          const base = ch * 256;
+          const from = f.dataStart + ch * plane;
+          const to = from + plane;
+          for (let i = from; i < to; i++) hist[base + buf[i]!]!++;
+        }
+      } else {
+        const floats = datumFloats(buf, start, end, f);
+        for (let ch = 0; ch < c; ch++) {
+          let sum = 0;
+          let sumSq = 0;
+          let min = pixels.min[ch]!;
+          let max = pixels.max[ch]!;
+          const to = (ch + 1) * plane;
+          for (let i = ch * plane; i < to; i++) {
+            const v = floats[i]!;
+            sum += v;
+            sumSq += v * v;
+            if (v < min) min = v;
+            if (v > max) max = v;
+          }
+          pixels.sum[ch]! += sum;
+          pixels.sumSq[ch]! += sumSq;
+          pixels.count[ch]! += plane;
+          pixels.min[ch] = min;
+          pixels.max[ch] = max;
+        }
       }
     }
+  } finally {
+    cursor.close();
   }
   options.onProgress?.(scanned, total ?? scanned);
+  for (let l = 0; l < SMALL_LABELS; l++) if (smallLabelCounts[l]! > 0) labelCounts.set(l, smallLabelCounts[l]!);
 
   const sortedLabels = [...labelCounts.keys()].sort((a, b) => a - b);
   const histogram: Record<string, number> = {};

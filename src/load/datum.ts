@@ -26,12 +26,12 @@ const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 
 /** Reads a varint at `pos`; returns the low 32 bits as a signed int and stores the end in `cursor.pos`. */
-function readVarint32(b: Uint8Array, cursor: { pos: number }): number {
+function readVarint32(b: Uint8Array, cursor: { pos: number }, end: number = b.length): number {
   let pos = cursor.pos;
   let result = 0;
   let shift = 0;
   for (let i = 0; i < 10; i++) {
-    if (pos >= b.length) throw new DatumDecodeError("truncated varint");
+    if (pos >= end) throw new DatumDecodeError("truncated varint");
     const byte = b[pos++]!;
     if (shift < 32) result |= (byte & 0x7f) << shift;
     shift += 7;
@@ -43,51 +43,75 @@ function readVarint32(b: Uint8Array, cursor: { pos: number }): number {
   throw new DatumDecodeError("varint longer than 10 bytes");
 }
 
-function readFloats(b: Uint8Array, start: number, end: number, out: number[]): void {
-  const view = new DataView(b.buffer, b.byteOffset + start, end - start);
-  for (let o = 0; o + 4 <= end - start; o += 4) out.push(view.getFloat32(o, true));
-}
 
 /**
- * Decodes a serialized caffe.Datum. Unset numeric fields are 0, as protobuf
- * defaults them. Throws DatumDecodeError when the bytes are not a valid message.
+ * The fields of a Datum without its pixels: positions into the buffer it was
+ * decoded from. Filled in place by decodeDatumFields (no allocation).
  */
-export function decodeDatum(bytes: Uint8Array): DatumLike {
-  const cursor = { pos: 0 };
-  const end = bytes.length;
-  let channels = 0;
-  let height = 0;
-  let width = 0;
-  let label = 0;
-  let encoded = false;
-  let data: Uint8Array | undefined;
-  let floats: number[] | undefined;
+export interface DatumFields {
+  channels: number;
+  height: number;
+  width: number;
+  label: number;
+  encoded: boolean;
+  /** Byte range of `data` in the buffer; dataStart < 0 when absent. */
+  dataStart: number;
+  dataEnd: number;
+  /** Number of float_data values (packed and unpacked occurrences together). */
+  floatCount: number;
+}
+
+/** A DatumFields to reuse across calls. */
+export function newDatumFields(): DatumFields {
+  return { channels: 0, height: 0, width: 0, label: 0, encoded: false, dataStart: -1, dataEnd: -1, floatCount: 0 };
+}
+
+const cursorScratch = { pos: 0 };
+
+/**
+ * Decodes the Datum in bytes[start..end) into `out` without copying or
+ * allocating: scalars, the byte range of `data`, the float_data count.
+ * Throws DatumDecodeError when the bytes are not a valid message.
+ */
+export function decodeDatumFields(bytes: Uint8Array, start: number, end: number, out: DatumFields): void {
+  const cursor = cursorScratch;
+  cursor.pos = start;
+  out.channels = 0;
+  out.height = 0;
+  out.width = 0;
+  out.label = 0;
+  out.encoded = false;
+  out.dataStart = -1;
+  out.dataEnd = -1;
+  out.floatCount = 0;
   while (cursor.pos < end) {
-    const tag = readVarint32(bytes, cursor);
+    const tag = readVarint32(bytes, cursor, end);
     const field = tag >>> 3;
     const wire = tag & 7;
     if (field === 0) throw new DatumDecodeError("field number 0");
     if (wire === WIRE_VARINT) {
-      const v = readVarint32(bytes, cursor);
-      if (field === 1) channels = v;
-      else if (field === 2) height = v;
-      else if (field === 3) width = v;
-      else if (field === 5) label = v;
-      else if (field === 7) encoded = v !== 0;
+      const v = readVarint32(bytes, cursor, end);
+      if (field === 1) out.channels = v;
+      else if (field === 2) out.height = v;
+      else if (field === 3) out.width = v;
+      else if (field === 5) out.label = v;
+      else if (field === 7) out.encoded = v !== 0;
       else if (field === 4 || field === 6) throw new DatumDecodeError(`field ${field} has wire type varint`);
     } else if (wire === WIRE_LEN) {
-      const len = readVarint32(bytes, cursor) >>> 0;
-      const start = cursor.pos;
-      if (start + len > end) throw new DatumDecodeError(`field ${field} runs past the end of the record`);
-      cursor.pos = start + len;
-      if (field === 4) data = bytes.subarray(start, start + len);
-      else if (field === 6) {
+      const len = readVarint32(bytes, cursor, end) >>> 0;
+      const at = cursor.pos;
+      if (at + len > end) throw new DatumDecodeError(`field ${field} runs past the end of the record`);
+      cursor.pos = at + len;
+      if (field === 4) {
+        out.dataStart = at;
+        out.dataEnd = at + len;
+      } else if (field === 6) {
         if (len % 4 !== 0) throw new DatumDecodeError("packed float_data length is not a multiple of 4");
-        readFloats(bytes, start, start + len, (floats ??= []));
+        out.floatCount += len / 4;
       } else if (field <= 7) throw new DatumDecodeError(`field ${field} has wire type length-delimited`);
     } else if (wire === WIRE_FIXED32) {
       if (cursor.pos + 4 > end) throw new DatumDecodeError("truncated fixed32");
-      if (field === 6) readFloats(bytes, cursor.pos, cursor.pos + 4, (floats ??= []));
+      if (field === 6) out.floatCount++;
       else if (field <= 7) throw new DatumDecodeError(`field ${field} has wire type fixed32`);
       cursor.pos += 4;
     } else if (wire === WIRE_FIXED64) {
@@ -98,11 +122,51 @@ export function decodeDatum(bytes: Uint8Array): DatumLike {
       throw new DatumDecodeError(`unsupported wire type ${wire}`);
     }
   }
-  const datum: DatumLike = { channels, height, width, label };
-  if (data !== undefined) datum.data = data;
-  if (floats !== undefined) datum.float_data = Float32Array.from(floats);
-  if (encoded) datum.encoded = true;
+}
+
+/** Collects float_data (packed and unpacked) of an already validated Datum in bytes[start..end). */
+function collectFloats(bytes: Uint8Array, start: number, end: number, out: Float32Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const cursor = { pos: start };
+  let n = 0;
+  while (cursor.pos < end) {
+    const tag = readVarint32(bytes, cursor, end);
+    const wire = tag & 7;
+    if (wire === WIRE_VARINT) readVarint32(bytes, cursor, end);
+    else if (wire === WIRE_LEN) {
+      const len = readVarint32(bytes, cursor, end) >>> 0;
+      if (tag >>> 3 === 6) for (let o = cursor.pos; o < cursor.pos + len; o += 4) out[n++] = view.getFloat32(o, true);
+      cursor.pos += len;
+    } else if (wire === WIRE_FIXED32) {
+      if (tag >>> 3 === 6) out[n++] = view.getFloat32(cursor.pos, true);
+      cursor.pos += 4;
+    } else cursor.pos += 8;
+  }
+}
+
+/**
+ * Decodes a serialized caffe.Datum. Unset numeric fields are 0, as protobuf
+ * defaults them. Throws DatumDecodeError when the bytes are not a valid message.
+ */
+export function decodeDatum(bytes: Uint8Array): DatumLike {
+  const f = newDatumFields();
+  decodeDatumFields(bytes, 0, bytes.length, f);
+  const datum: DatumLike = { channels: f.channels, height: f.height, width: f.width, label: f.label };
+  if (f.dataStart >= 0) datum.data = bytes.subarray(f.dataStart, f.dataEnd);
+  if (f.floatCount > 0) {
+    const floats = new Float32Array(f.floatCount);
+    collectFloats(bytes, 0, bytes.length, floats);
+    datum.float_data = floats;
+  }
+  if (f.encoded) datum.encoded = true;
   return datum;
+}
+
+/** The float_data of the Datum in bytes[start..end) whose fields were decoded into `f`. */
+export function datumFloats(bytes: Uint8Array, start: number, end: number, f: DatumFields): Float32Array {
+  const floats = new Float32Array(f.floatCount);
+  collectFloats(bytes, start, end, floats);
+  return floats;
 }
 
 /** Like decodeDatum, but returns the reason instead of throwing. */

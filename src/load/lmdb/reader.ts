@@ -82,6 +82,8 @@ export interface LmdbEnv {
   stat: LmdbStat;
   /** Streams every record in key order, reading the file as it goes. */
   entries(): Generator<LmdbEntry, void, undefined>;
+  /** The same walk as an allocation-free cursor (for hot loops). */
+  cursor(): LmdbCursor;
 }
 
 const WINDOW_BYTES = 1 << 20;
@@ -228,7 +230,25 @@ export function openLmdb(envPath: string): LmdbEnv {
     count: m.entries,
     stat,
     entries: () => iterateEntries(file, stat),
+    cursor: () => openCursor(file, stat),
   };
+}
+
+/**
+ * A position in the key-order walk, without per-record allocation: after a
+ * successful `next()`, the key is keyBuf[keyStart..keyEnd) and the value
+ * valueBuf[valueStart..valueEnd). Both are valid until the next call. The
+ * file is closed when `next()` returns false, throws, or on `close()`.
+ */
+export interface LmdbCursor {
+  next(): boolean;
+  close(): void;
+  keyBuf: Uint8Array;
+  keyStart: number;
+  keyEnd: number;
+  valueBuf: Uint8Array;
+  valueStart: number;
+  valueEnd: number;
 }
 
 /** Stack frame of the tree walk: a branch page and the next child to visit. */
@@ -240,116 +260,171 @@ interface Frame {
 }
 
 function* iterateEntries(file: string, stat: LmdbStat): Generator<LmdbEntry, void, undefined> {
-  if (stat.rootPage === null) return;
-  const ps = stat.pageSize;
-  const fd = fs.openSync(file, "r");
+  const cursor = openCursor(file, stat);
   try {
-    const fileSize = fs.fstatSync(fd).size;
-    const pageLimit = Math.min(stat.lastPage + 1, Math.floor(fileSize / ps));
-    const visited = new Uint8Array(Math.ceil(pageLimit / 8));
-    const fail = (what: string): never => {
-      throw new LmdbError("corrupt", file, what);
-    };
-
-    const treePages = makePageCache(fd, ps, pageLimit, fail);
-    const overflowPages = makePageCache(fd, ps, pageLimit, fail);
-
-    /** Reads a branch or leaf page, checking its header; returns its key count. */
-    const treePage = (pgno: number, expectLeaf: boolean, from: string): { page: Uint8Array; count: number } => {
-      const view = treePages(pgno, 1, from);
-      const bit = 1 << (pgno & 7);
-      if (visited[pgno >>> 3]! & bit) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
-      visited[pgno >>> 3]! |= bit;
-      const flags = readU16(view, 10);
-      // Branch pages stay on the walk's stack while the window moves on: keep a copy.
-      const page = expectLeaf ? view : view.slice();
-      if (readU64(page, 0) !== pgno) fail(`page ${pgno} carries page number ${readU64(page, 0)} in its header`);
-      if (flags & P_LEAF2) {
-        throw new LmdbError("unsupported-feature", file, `page ${pgno} is a LEAF2 page (DUPFIXED data), not supported`);
-      }
-      const kind = flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META);
-      if (kind !== (expectLeaf ? P_LEAF : P_BRANCH)) {
-        fail(`page ${pgno} has flags 0x${flags.toString(16)}; expected a ${expectLeaf ? "leaf" : "branch"} page at this depth`);
-      }
-      const lower = readU16(page, 12);
-      const upper = readU16(page, 14);
-      if (lower < PAGE_HEADER_SIZE || lower > upper || upper > ps || (lower - PAGE_HEADER_SIZE) % 2 !== 0) {
-        fail(`page ${pgno} has inconsistent free-space bounds ${lower}..${upper}`);
-      }
-      const count = (lower - PAGE_HEADER_SIZE) >>> 1;
-      if (count === 0) fail(`page ${pgno} has no entries`);
-      return { page, count };
-    };
-
-    const stack: Frame[] = [];
-    let yielded = 0;
-    let current = treePage(stat.rootPage, stat.depth === 1, "meta page");
-    let currentPgno = stat.rootPage;
-
-    for (;;) {
-      // Descend from `current` to the leftmost unvisited leaf.
-      while (stack.length + 1 < stat.depth) {
-        const frame: Frame = { page: current.page, pgno: currentPgno, next: 0, count: current.count };
-        stack.push(frame);
-        const child = branchChild(frame, 0, ps, fail);
-        frame.next = 1;
-        current = treePage(child, stack.length + 1 === stat.depth, `branch page ${frame.pgno}`);
-        currentPgno = child;
-      }
-      // Leaf: yield its records.
-      const leaf = current.page;
-      for (let i = 0; i < current.count; i++) {
-        const at = readU16(leaf, PAGE_HEADER_SIZE + 2 * i);
-        if (at < PAGE_HEADER_SIZE + 2 * current.count || at + NODE_HEADER_SIZE > ps) {
-          fail(`leaf page ${currentPgno} node ${i} at offset ${at} is outside the page`);
-        }
-        const dataSize = readU16(leaf, at) + readU16(leaf, at + 2) * 0x10000;
-        const nodeFlags = readU16(leaf, at + 4);
-        const keySize = readU16(leaf, at + 6);
-        const keyStart = at + NODE_HEADER_SIZE;
-        const dataStart = keyStart + keySize;
-        if (nodeFlags & (F_SUBDATA | F_DUPDATA)) {
-          throw new LmdbError(
-            "unsupported-feature",
-            file,
-            nodeFlags & F_SUBDATA
-              ? "the main database holds named sub-databases; Caffe datasets use the main database only"
-              : "the database holds duplicate keys (DUPSORT); not supported",
-          );
-        }
-        let value: Uint8Array;
-        if (nodeFlags & F_BIGDATA) {
-          if (dataStart + 8 > ps) fail(`leaf page ${currentPgno} node ${i} overflows its page`);
-          const ovPgno = readU64(leaf, dataStart);
-          const needed = overflowPageCount(dataSize, ps);
-          const head = overflowPages(ovPgno, 1, `leaf page ${currentPgno}`);
-          if ((readU16(head, 10) & P_OVERFLOW) === 0) fail(`page ${ovPgno} should be an overflow page`);
-          const runPages = readU32(head, 12);
-          if (runPages < needed) fail(`overflow page ${ovPgno} holds ${runPages} pages, value needs ${needed}`);
-          value = overflowPages(ovPgno, needed, `leaf page ${currentPgno}`).subarray(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + dataSize);
-        } else {
-          if (dataStart + dataSize > ps) fail(`leaf page ${currentPgno} node ${i} overflows its page`);
-          value = leaf.subarray(dataStart, dataStart + dataSize);
-        }
-        yielded++;
-        yield { key: leaf.subarray(keyStart, keyStart + keySize), value };
-      }
-      // Climb to the next unvisited child.
-      let frame = stack[stack.length - 1];
-      while (frame && frame.next >= frame.count) {
-        stack.pop();
-        frame = stack[stack.length - 1];
-      }
-      if (!frame) break;
-      const child = branchChild(frame, frame.next, ps, fail);
-      frame.next++;
-      current = treePage(child, stack.length + 1 === stat.depth, `branch page ${frame.pgno}`);
-      currentPgno = child;
+    while (cursor.next()) {
+      yield {
+        key: cursor.keyBuf.subarray(cursor.keyStart, cursor.keyEnd),
+        value: cursor.valueBuf.subarray(cursor.valueStart, cursor.valueEnd),
+      };
     }
-    if (yielded !== stat.entries) fail(`meta page says ${stat.entries} records but the tree holds ${yielded}`);
   } finally {
-    fs.closeSync(fd);
+    cursor.close();
   }
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+function openCursor(file: string, stat: LmdbStat): LmdbCursor {
+  const ps = stat.pageSize;
+  let fd = -1;
+  const cursor: LmdbCursor = {
+    keyBuf: EMPTY,
+    keyStart: 0,
+    keyEnd: 0,
+    valueBuf: EMPTY,
+    valueStart: 0,
+    valueEnd: 0,
+    next: () => false,
+    close: () => {
+      if (fd >= 0) fs.closeSync(fd);
+      fd = -1;
+      cursor.next = () => false;
+    },
+  };
+  if (stat.rootPage === null) return cursor;
+  fd = fs.openSync(file, "r");
+  const fileSize = fs.fstatSync(fd).size;
+  const pageLimit = Math.min(stat.lastPage + 1, Math.floor(fileSize / ps));
+  const visited = new Uint8Array(Math.ceil(pageLimit / 8));
+  const fail = (what: string): never => {
+    cursor.close();
+    throw new LmdbError("corrupt", file, what);
+  };
+  const treePages = makePageCache(fd, ps, pageLimit, fail);
+  const overflowPages = makePageCache(fd, ps, pageLimit, fail);
+
+  /** Reads a branch or leaf page, checking its header; sets `leaf`/`leafCount` or returns a branch frame. */
+  const treePage = (pgno: number, expectLeaf: boolean, from: string): { page: Uint8Array; count: number } => {
+    const view = treePages(pgno, 1, from);
+    const bit = 1 << (pgno & 7);
+    if (visited[pgno >>> 3]! & bit) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
+    visited[pgno >>> 3]! |= bit;
+    const flags = readU16(view, 10);
+    // Branch pages stay on the walk's stack while the window moves on: keep a copy.
+    const page = expectLeaf ? view : view.slice();
+    if (readU64(page, 0) !== pgno) fail(`page ${pgno} carries page number ${readU64(page, 0)} in its header`);
+    if (flags & P_LEAF2) {
+      cursor.close();
+      throw new LmdbError("unsupported-feature", file, `page ${pgno} is a LEAF2 page (DUPFIXED data), not supported`);
+    }
+    const kind = flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META);
+    if (kind !== (expectLeaf ? P_LEAF : P_BRANCH)) {
+      fail(`page ${pgno} has flags 0x${flags.toString(16)}; expected a ${expectLeaf ? "leaf" : "branch"} page at this depth`);
+    }
+    const lower = readU16(page, 12);
+    const upper = readU16(page, 14);
+    if (lower < PAGE_HEADER_SIZE || lower > upper || upper > ps || (lower - PAGE_HEADER_SIZE) % 2 !== 0) {
+      fail(`page ${pgno} has inconsistent free-space bounds ${lower}..${upper}`);
+    }
+    const count = (lower - PAGE_HEADER_SIZE) >>> 1;
+    if (count === 0) fail(`page ${pgno} has no entries`);
+    return { page, count };
+  };
+
+  const stack: Frame[] = [];
+  let leaf: Uint8Array = EMPTY;
+  let leafPgno = 0;
+  let leafCount = 0;
+  let index = 0;
+  let yielded = 0;
+  let started = false;
+
+  /** Descends from page `pgno` (at depth stack.length + 1) to its leftmost leaf. */
+  const descend = (pgno: number, from: string) => {
+    for (;;) {
+      const isLeaf = stack.length + 1 === stat.depth;
+      const { page, count } = treePage(pgno, isLeaf, from);
+      if (isLeaf) {
+        leaf = page;
+        leafPgno = pgno;
+        leafCount = count;
+        index = 0;
+        return;
+      }
+      const frame: Frame = { page, pgno, next: 1, count };
+      stack.push(frame);
+      from = `branch page ${pgno}`;
+      pgno = branchChild(frame, 0, ps, fail);
+    }
+  };
+
+  /** Moves to the next leaf; false at the end of the tree. */
+  const nextLeaf = (): boolean => {
+    let frame = stack[stack.length - 1];
+    while (frame && frame.next >= frame.count) {
+      stack.pop();
+      frame = stack[stack.length - 1];
+    }
+    if (!frame) return false;
+    const child = branchChild(frame, frame.next, ps, fail);
+    frame.next++;
+    descend(child, `branch page ${frame.pgno}`);
+    return true;
+  };
+
+  cursor.next = () => {
+    if (!started) {
+      started = true;
+      descend(stat.rootPage!, "meta page");
+    } else if (index >= leafCount && !nextLeaf()) {
+      if (yielded !== stat.entries) fail(`meta page says ${stat.entries} records but the tree holds ${yielded}`);
+      cursor.close();
+      return false;
+    }
+    const i = index++;
+    const at = readU16(leaf, PAGE_HEADER_SIZE + 2 * i);
+    if (at < PAGE_HEADER_SIZE + 2 * leafCount || at + NODE_HEADER_SIZE > ps) {
+      fail(`leaf page ${leafPgno} node ${i} at offset ${at} is outside the page`);
+    }
+    const dataSize = readU16(leaf, at) + readU16(leaf, at + 2) * 0x10000;
+    const nodeFlags = readU16(leaf, at + 4);
+    const keyStart = at + NODE_HEADER_SIZE;
+    const dataStart = keyStart + readU16(leaf, at + 6);
+    if (nodeFlags & (F_SUBDATA | F_DUPDATA)) {
+      cursor.close();
+      throw new LmdbError(
+        "unsupported-feature",
+        file,
+        nodeFlags & F_SUBDATA
+          ? "the main database holds named sub-databases; Caffe datasets use the main database only"
+          : "the database holds duplicate keys (DUPSORT); not supported",
+      );
+    }
+    cursor.keyBuf = leaf;
+    cursor.keyStart = keyStart;
+    cursor.keyEnd = dataStart;
+    if (nodeFlags & F_BIGDATA) {
+      if (dataStart + 8 > ps) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
+      const ovPgno = readU64(leaf, dataStart);
+      const needed = overflowPageCount(dataSize, ps);
+      const head = overflowPages(ovPgno, 1, `leaf page ${leafPgno}`);
+      if ((readU16(head, 10) & P_OVERFLOW) === 0) fail(`page ${ovPgno} should be an overflow page`);
+      const runPages = readU32(head, 12);
+      if (runPages < needed) fail(`overflow page ${ovPgno} holds ${runPages} pages, value needs ${needed}`);
+      cursor.valueBuf = overflowPages(ovPgno, needed, `leaf page ${leafPgno}`);
+      cursor.valueStart = PAGE_HEADER_SIZE;
+      cursor.valueEnd = PAGE_HEADER_SIZE + dataSize;
+    } else {
+      if (dataStart + dataSize > ps) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
+      cursor.valueBuf = leaf;
+      cursor.valueStart = dataStart;
+      cursor.valueEnd = dataStart + dataSize;
+    }
+    yielded++;
+    return true;
+  };
+  return cursor;
 }
 
 /**

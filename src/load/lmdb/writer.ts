@@ -52,13 +52,14 @@ export interface WriteLmdbResult {
   lastPage: number;
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
+/** memcmp order (LMDB's default key order) of a[0..aLength) and b. */
+function compareBytes(a: Uint8Array, aLength: number, b: Uint8Array): number {
+  const n = Math.min(aLength, b.length);
   for (let i = 0; i < n; i++) {
     const d = a[i]! - b[i]!;
     if (d !== 0) return d;
   }
-  return a.length - b.length;
+  return aLength - b.length;
 }
 
 const even = (n: number) => (n + 1) & ~1;
@@ -75,6 +76,14 @@ interface OpenPage {
 
 function newPage(pageSize: number): OpenPage {
   return { buf: new Uint8Array(pageSize), lower: PAGE_HEADER_SIZE, upper: pageSize, count: 0 };
+}
+
+/** Empties a page for reuse once it has been written. */
+function resetPage(p: OpenPage): void {
+  p.buf.fill(0);
+  p.lower = PAGE_HEADER_SIZE;
+  p.upper = p.buf.length;
+  p.count = 0;
 }
 
 /**
@@ -149,39 +158,44 @@ export function writeLmdb(
 
     // Leaves, with overflow runs written as values arrive.
     const children: { key: Uint8Array; pgno: number }[] = [];
-    let leaf = newPage(ps);
+    const leaf = newPage(ps);
     let leafFirstKey: Uint8Array | null = null;
-    let previous: Uint8Array | null = null;
+    const previous = new Uint8Array(MAX_KEY_SIZE);
+    let previousLength = -1;
+    let run = new Uint8Array(0);
     const flushLeaf = () => {
       if (leaf.count === 0) return;
       children.push({ key: leafFirstKey!, pgno: finishPage(leaf, P_LEAF) });
       leafPages++;
-      leaf = newPage(ps);
+      resetPage(leaf);
     };
     for (const { key, value } of entries) {
       if (key.length === 0 || key.length > MAX_KEY_SIZE) {
         throw new LmdbError("bad-input", file, `key of ${key.length} bytes; LMDB 0.9 keys are 1..${MAX_KEY_SIZE} bytes`);
       }
-      if (previous && compareBytes(previous, key) >= 0) {
+      if (previousLength >= 0 && compareBytes(previous, previousLength, key) >= 0) {
         throw new LmdbError("bad-input", file, `keys must be strictly increasing (record ${count} is not after record ${count - 1})`);
       }
-      previous = Uint8Array.from(key);
+      previous.set(key);
+      previousLength = key.length;
       const big = NODE_HEADER_SIZE + key.length + value.length > nodeMax;
       const nodeSize = even(NODE_HEADER_SIZE + key.length + (big ? 8 : value.length));
       if (leaf.upper - leaf.lower < nodeSize + 2) flushLeaf();
-      if (leaf.count === 0) leafFirstKey = previous;
+      if (leaf.count === 0) leafFirstKey = key.slice();
       let ovPgno = 0;
       if (big) {
         const n = overflowPageCount(value.length, ps);
         ovPgno = nextPage;
         nextPage += n;
         overflowPages += n;
-        const run = new Uint8Array(n * ps);
-        writeU64(run, 0, ovPgno);
-        writeU16(run, 10, P_OVERFLOW);
-        writeU32(run, 12, n);
-        run.set(value, PAGE_HEADER_SIZE);
-        writePage(run, ovPgno);
+        if (run.length < n * ps) run = new Uint8Array(n * ps);
+        const pages = run.subarray(0, n * ps);
+        pages.fill(0);
+        writeU64(pages, 0, ovPgno);
+        writeU16(pages, 10, P_OVERFLOW);
+        writeU32(pages, 12, n);
+        pages.set(value, PAGE_HEADER_SIZE);
+        writePage(pages, ovPgno);
       }
       const at = addNode(leaf, nodeSize);
       const b = leaf.buf;
@@ -202,12 +216,12 @@ export function writeLmdb(
     let branchPages = 0;
     while (level.length > 1) {
       const above: { key: Uint8Array; pgno: number }[] = [];
-      let page = newPage(ps);
+      const page = newPage(ps);
       let firstKey = level[0]!.key;
       const flushBranch = () => {
         above.push({ key: firstKey, pgno: finishPage(page, P_BRANCH) });
         branchPages++;
-        page = newPage(ps);
+        resetPage(page);
       };
       for (const child of level) {
         let key = page.count === 0 ? EMPTY : child.key;
