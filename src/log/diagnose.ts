@@ -110,7 +110,11 @@ export function lossFacts(log: ParsedLog): LossFacts {
     let classes: number | null = null;
     if (shape && shape.length > axis) {
       classes = shape[axis]!;
-      normaliser = shape.reduce((p, d, j) => (j === axis ? p : p * d), 1);
+      // SoftmaxWithLoss divides the summed loss by: NONE 1, BATCH_SIZE the dims before the axis,
+      // FULL/VALID (default; VALID = FULL without ignore_label) every position outside the axis.
+      const outer = shape.slice(0, axis).reduce((p, d) => p * d, 1);
+      const all = shape.reduce((p, d, j) => (j === axis ? p : p * d), 1);
+      normaliser = layer.normalization === "NONE" ? 1 : layer.normalization === "BATCH_SIZE" ? outer : all;
     } else if (producer?.numOutput !== undefined) {
       classes = producer.numOutput;
       normaliser = facts.batchSize;

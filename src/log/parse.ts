@@ -640,6 +640,10 @@ function parseDumpLine(s: ReaderState, raw: string): void {
     layer.batchSize = numberField(value);
   } else if (key === "num_output") layer.numOutput = numberField(value);
   else if (key === "ignore_label" && parent === "loss_param") layer.ignoreLabel = numberField(value);
+  else if (key === "normalization" && parent === "loss_param") layer.normalization = unquote(value);
+  else if (key === "normalize" && parent === "loss_param" && layer.normalization === undefined) {
+    layer.normalization = value === "false" ? "BATCH_SIZE" : "VALID";
+  }
   else if (key === "axis" && (parent === "softmax_param")) layer.axis = numberField(value);
   else if (key === "shape" && parent === "input_param") {
     /* shapes of Input layers come from "Top shape" lines */

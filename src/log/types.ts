@@ -85,6 +85,8 @@ export interface HeaderLayer {
   lossWeights: number[];
   /** SoftmaxWithLoss/Softmax axis, when set. */
   axis?: number;
+  /** loss_param normalization (FULL, VALID, BATCH_SIZE, NONE), or BATCH_SIZE/VALID from the legacy `normalize`. */
+  normalization?: string;
 }
 
 export interface HeaderNet {

@@ -136,3 +136,36 @@ describe("logs with several runs", () => {
     expect(v[0]!.details?.earlierRunNonFiniteIteration).toBeUndefined();
   });
 });
+
+describe("lossFacts", () => {
+  const header = (loss: string[]): string[] => [
+    "I1129 00:00:00.000000 1 net.cpp:53] Initializing net from parameters: ",
+    'name: "seg"',
+    "layer {",
+    '  name: "score"',
+    '  type: "Convolution"',
+    '  top: "score"',
+    "}",
+    "layer {",
+    '  name: "loss"',
+    '  type: "SoftmaxWithLoss"',
+    '  bottom: "score"',
+    '  bottom: "label"',
+    '  top: "loss"',
+    ...loss,
+    "}",
+    "I1129 00:00:00.000000 1 net.cpp:86] Creating Layer score",
+    "I1129 00:00:00.000000 1 net.cpp:124] Setting up score",
+    "I1129 00:00:00.000000 1 net.cpp:131] Top shape: 4 21 8 8 (5376)",
+    "I1129 00:00:00.000000 1 net.cpp:257] Network initialization done.",
+  ];
+  it("takes the softmax normaliser from the logits' shape and loss_param", async () => {
+    const { lossFacts } = await import("../../src/log/diagnose.js");
+    const facts = (loss: string[]) => lossFacts(parseLogLines(header(loss))).softmaxTops[0]!;
+    expect(facts([])).toMatchObject({ classes: 21, normaliser: 4 * 8 * 8, ignoreLabel: false });
+    expect(facts(["  loss_param {", "    normalization: BATCH_SIZE", "  }"]).normaliser).toBe(4);
+    expect(facts(["  loss_param {", "    normalization: NONE", "  }"]).normaliser).toBe(1);
+    expect(facts(["  loss_param {", "    normalize: false", "  }"]).normaliser).toBe(4);
+    expect(facts(["  loss_param {", "    ignore_label: 255", "  }"]).ignoreLabel).toBe(true);
+  });
+});
