@@ -55,7 +55,7 @@ export interface CaseRun {
   results: IterationResult[];
   details: Map<number, IterationDetail>;
   /** For iterations with a non-finite loss: the first blob (net order) with non-finite data, and with non-finite data or diff. */
-  nonFiniteOrigin: Map<number, { data?: string; dataOrDiff?: string }>;
+  nonFiniteOrigin: Map<number, { data?: string; dataOrDiff?: string; blobs: string[] }>;
   /** Per iteration, after the update: mean |data| of each layer's param blobs. */
   paramsMeanAbs: Record<string, number[]>[];
   /** data_sum and label_sum per iteration (last sub-pass). */
@@ -158,7 +158,7 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
   const settings = readSolverSettings(solverParam);
   const solver = createSolver(settings, net);
   const details = new Map<number, IterationDetail>();
-  const nonFiniteOrigin = new Map<number, { data?: string; dataOrDiff?: string }>();
+  const nonFiniteOrigin = new Map<number, { data?: string; dataOrDiff?: string; blobs: string[] }>();
   const sums: { data: number; label: number }[] = [];
   const paramsMeanAbs: Record<string, number[]>[] = [];
   const paramsOf = () => Object.fromEntries(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map(snapshot)]));
@@ -171,11 +171,13 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
       const label = net.blobByName.get("label");
       sums.push({ data: data ? blobStats(data.data).sum : NaN, label: label ? blobStats(label.data).sum : NaN });
       if (!Number.isFinite(loss)) {
-        const origin: { data?: string; dataOrDiff?: string } = {};
+        const origin: { data?: string; dataOrDiff?: string; blobs: string[] } = { blobs: [] };
         for (const { name, blob } of net.blobs) {
           const badData = hasNonFinite(blob.data);
           if (badData && origin.data === undefined) origin.data = name;
-          if ((badData || hasNonFinite(blob.diff)) && origin.dataOrDiff === undefined) origin.dataOrDiff = name;
+          const bad = badData || hasNonFinite(blob.diff);
+          if (bad && origin.dataOrDiff === undefined) origin.dataOrDiff = name;
+          if (bad) origin.blobs.push(name);
         }
         nonFiniteOrigin.set(iter, origin);
       }
