@@ -17,10 +17,24 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/** Edit distance between the parts of `a` and `b` that remain after removing their common prefix and suffix, and the longer remainder's length. */
+function coreDifference(a: string, b: string): { distance: number; length: number } {
+  let prefix = 0;
+  while (prefix < a.length && prefix < b.length && a[prefix] === b[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < a.length - prefix && suffix < b.length - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
+  const coreA = a.slice(prefix, a.length - suffix);
+  const coreB = b.slice(prefix, b.length - suffix);
+  return { distance: editDistance(coreA, coreB), length: Math.max(coreA.length, coreB.length) };
+}
+
 /**
  * The candidate closest to `name`, only when it is close enough to be a
  * plausible typo: a case-only difference, or at most a third of the name's
- * letters changed (at least one, at most three). Ties go to the first candidate.
+ * letters changed (one to three), and at most a third of the part that
+ * differs once the common prefix and suffix are set aside (at least one), so
+ * that a fork's `bn_param` is not "corrected" to `lrn_param`. Ties go to the
+ * first candidate.
  */
 export function closestName(name: string, candidates: Iterable<string>): string | undefined {
   const lower = name.toLowerCase();
@@ -28,14 +42,16 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    if (candidate.toLowerCase() === lower) return candidate;
+    const other = candidate.toLowerCase();
+    if (other === lower) return candidate;
     // The length difference is a lower bound of the distance: skip hopeless candidates cheaply.
     if (Math.abs(candidate.length - name.length) > Math.min(limit, bestDistance)) continue;
-    const d = editDistance(lower, candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
+    const d = editDistance(lower, other);
+    if (d >= bestDistance || d > limit) continue;
+    const core = coreDifference(lower, other);
+    if (core.distance > Math.max(1, Math.floor(core.length / 3))) continue;
+    best = candidate;
+    bestDistance = d;
   }
-  return bestDistance <= limit ? best : undefined;
+  return best;
 }

@@ -54,6 +54,33 @@ function readProto(file: string): string {
   }
 }
 
+/**
+ * protobufjs reports "duplicate name 'x' in Type Y" without a line: the line
+ * of the second declaration of `x` inside `message Y { ... }`, if it can be found.
+ */
+function duplicateLine(source: string, error: string): number | undefined {
+  const m = /duplicate name '(\w+)' in Type (\w+)/.exec(error);
+  if (!m) return undefined;
+  const [, name, typeName] = m;
+  const lines = source.split("\n");
+  const declaration = new RegExp(`(^|[\\s;{])(optional|required|repeated)?\\s*[\\w.]+\\s+${name}\\s*=`);
+  let depth = -1;
+  let seen = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!.replace(/\/\/.*$/, "");
+    if (depth < 0) {
+      if (new RegExp(`\\bmessage\\s+${typeName}\\b`).test(text)) depth = 0;
+      else continue;
+    }
+    if (declaration.test(text) && ++seen === 2) return i + 1;
+    for (const c of text) {
+      if (c === "{") depth++;
+      else if (c === "}" && --depth === 0) return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** Parses one file into `root`, then its imports (relative to the file, skipping google/protobuf ones protobufjs knows). */
 function parseInto(root: protobuf.Root, file: string, seen: Set<string>): string | undefined {
   const abs = path.resolve(file);
@@ -67,7 +94,7 @@ function parseInto(root: protobuf.Root, file: string, seen: Set<string>): string
     const text = err instanceof Error ? err.message : String(err);
     const m = /^(.*?)\s*\((?:[^,()]*, )?line (\d+)\)$/.exec(text);
     if (m) throw new SchemaLoadError(m[1]!, file, Number(m[2]));
-    throw new SchemaLoadError(text, file);
+    throw new SchemaLoadError(text, file, duplicateLine(source, text));
   }
   for (const imp of [...(result.imports ?? []), ...(result.weakImports ?? [])]) {
     if (imp.startsWith("google/protobuf/")) {

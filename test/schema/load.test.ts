@@ -72,8 +72,17 @@ describe("closestName", () => {
     expect(closestName("Use_Global_Stats", ["use_global_stats", "eps"])).toBe("use_global_stats");
     expect(closestName("kernal_sise", ["kernel_size", "pad"])).toBe("kernel_size");
     // A fork's field must not be "corrected" to an unrelated one three edits away.
-    expect(closestName("bn_param", ["batch_norm_param", "bias_param", "name"])).toBeUndefined();
+    expect(closestName("bn_param", ["batch_norm_param", "bias_param", "lrn_param", "name"])).toBeUndefined();
+    expect(closestName("tops", ["bottom", "top"])).toBe("top");
+    expect(closestName("nme", ["name", "type"])).toBe("name");
     expect(closestName("ceil_mode", ["round_mode", "pool", "pad"])).toBeUndefined();
     expect(closestName("x", [])).toBeUndefined();
+  });
+});
+
+describe("loadSchema: duplicate declarations", () => {
+  it("gives the line of the second declaration of a duplicated field", () => {
+    const dup = writeProto("dup.proto", 'syntax = "proto2";\npackage caffe;\nmessage B { optional int32 v = 1; }\nmessage A {\n  optional int32 v = 1;\n  // v again\n  optional float v = 2;\n}\n');
+    expect(() => loadSchema(dup)).toThrow(new RegExp(`^${dup.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:7: duplicate name 'v'`));
   });
 });
