@@ -55,7 +55,7 @@ export interface CaseRun {
   results: IterationResult[];
   details: Map<number, IterationDetail>;
   /** For iterations with a non-finite loss: the first blob (net order) with non-finite data, and with non-finite data or diff. */
-  nonFiniteOrigin: Map<number, { data?: string; dataOrDiff?: string; blobs: string[] }>;
+  nonFiniteOrigin: Map<number, { data?: string; dataOrDiff?: string; blobs: string[]; params: string[] }>;
   /** Per iteration, after the update: mean |data| of each layer's param blobs. */
   paramsMeanAbs: Record<string, number[]>[];
   /** data_sum and label_sum per iteration (last sub-pass). */
@@ -158,7 +158,7 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
   const settings = readSolverSettings(solverParam);
   const solver = createSolver(settings, net);
   const details = new Map<number, IterationDetail>();
-  const nonFiniteOrigin = new Map<number, { data?: string; dataOrDiff?: string; blobs: string[] }>();
+  const nonFiniteOrigin = new Map<number, { data?: string; dataOrDiff?: string; blobs: string[]; params: string[] }>();
   const sums: { data: number; label: number }[] = [];
   const paramsMeanAbs: Record<string, number[]>[] = [];
   const paramsOf = () => Object.fromEntries(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map(snapshot)]));
@@ -171,7 +171,12 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
       const label = net.blobByName.get("label");
       sums.push({ data: data ? blobStats(data.data).sum : NaN, label: label ? blobStats(label.data).sum : NaN });
       if (!Number.isFinite(loss)) {
-        const origin: { data?: string; dataOrDiff?: string; blobs: string[] } = { blobs: [] };
+        const origin: { data?: string; dataOrDiff?: string; blobs: string[]; params: string[] } = { blobs: [], params: [] };
+        for (const layer of net.layers) {
+          layer.instance.params.forEach((p, j) => {
+            if (hasNonFinite(p.data) || hasNonFinite(p.diff)) origin.params.push(`${layer.name}#${j}`);
+          });
+        }
         for (const { name, blob } of net.blobs) {
           const badData = hasNonFinite(blob.data);
           if (badData && origin.data === undefined) origin.data = name;

@@ -91,7 +91,7 @@ interface Reference {
     adam_correction?: number;
     params_after_update_mean_abs: Record<string, number[]>;
     clip?: { threshold: number; applied: boolean; scale_factor: number };
-    nonfinite?: { after_forward_backward: { blobs: { blob: string }[] } };
+    nonfinite?: { after_forward_backward: { blobs: { blob: string }[]; params: { layer: string; index: number }[] } };
   }[];
   detail: Record<string, { blobs: Record<string, RefBlob>; params_before_update: Record<string, RefBlob[]>; params_after_update: Record<string, RefBlob[]> }>;
   bn_blobs?: Record<string, Record<string, { mean: number[]; variance: number[]; factor: number[] }>>;
@@ -282,7 +282,9 @@ describe.skipIf(!fs.existsSync(PACK))("engine against real Caffe (../shared/caff
         const origin = run.nonFiniteOrigin.get(firstBad)!;
         expect(origin.data).toBe(verdict.first_blob_nonfinite_data);
         expect(origin.dataOrDiff).toBe(verdict.first_blob_forward_order_data_or_diff);
-        expect(origin.blobs).toEqual(ref.iterations[firstBad]!.nonfinite!.after_forward_backward.blobs.map((b) => b.blob));
+        const nonfinite = ref.iterations[firstBad]!.nonfinite!.after_forward_backward;
+        expect(origin.blobs).toEqual(nonfinite.blobs.map((b) => b.blob));
+        expect(origin.params).toEqual(nonfinite.params.map((p) => `${p.layer}#${p.index}`));
       }
     }, CASE_TIMEOUT_MS);
   }
