@@ -359,7 +359,9 @@ function exploding(log: ParsedLog): LogVerdict | null {
   let worst: { s: LayerMagnitudeSummary; orders: number } | null = null;
   for (const x of diffSummaries(log)) {
     if (x.max === null || x.maxIteration === null) continue;
-    const base = x.min !== null && x.min > 0 && x.minIteration !== null && x.minIteration <= x.maxIteration ? x.min : x.first > 0 && Number.isFinite(x.first) ? x.first : null;
+    // Growth from the first value: a single tiny value later (a batch where every ReLU was off) must
+    // not count as the start of an explosion.
+    const base = x.first > 0 && Number.isFinite(x.first) ? x.first : x.min !== null && x.min > 0 && x.minIteration !== null && x.minIteration <= x.maxIteration ? x.min : null;
     const orders = base !== null ? Math.log10(x.max / base) : x.max > EXPLODING_ABS_DIFF ? Infinity : 0;
     const overflowed = x.firstNonFiniteIteration !== null && x.max > 0;
     const grew = (orders >= EXPLODING_ORDERS || (overflowed && orders >= EXPLODING_ORDERS / 2)) && x.max > EXPLODING_MIN_PEAK;
@@ -401,9 +403,9 @@ function exploding(log: ParsedLog): LogVerdict | null {
     pass: x.pass,
     evidenceLines: evidence.sort((a, b) => a - b),
     message:
-      `gradients explode: layer ${x.layer} ${where} diff mean |x| grew ${ordersText}, from ${fmt(x.min ?? x.first)} to ${fmt(x.max!)} at iteration ${x.maxIteration}` +
+      `gradients explode: layer ${x.layer} ${where} diff mean |x| grew ${ordersText}, from ${fmt(x.first > 0 && Number.isFinite(x.first) ? x.first : (x.min ?? x.first))} to ${fmt(x.max!)} at iteration ${x.maxIteration}` +
       (x.firstNonFiniteIteration !== null ? `, then became non-finite at iteration ${x.firstNonFiniteIteration}` : ""),
-    details: { orders: Number.isFinite(worst.orders) ? Math.round(worst.orders * 100) / 100 : null, from: x.min ?? x.first, to: x.max! },
+    details: { orders: Number.isFinite(worst.orders) ? Math.round(worst.orders * 100) / 100 : null, to: x.max! },
   };
 }
 

@@ -77,6 +77,12 @@ describe("verdict rules", () => {
     expect(v.map((x) => x.verdict)).toEqual(["ok"]);
   });
 
+  it("one tiny diff in the middle is not the start of an explosion", () => {
+    const grad = (li: number, it: number) => (it === 50 ? 1e-7 : it >= 90 ? 5 : 1e-2);
+    const v = verdictsOf({ header: true, debugInfo: true, loss: (it) => 2.3 * Math.exp(-it / 30) + 0.1, grad });
+    expect(v.map((x) => x.verdict)).toEqual(["ok"]);
+  });
+
   it("frozen params (diff always exactly 0, e.g. BN statistics) are not vanishing", () => {
     const v = verdictsOf({ header: true, debugInfo: true, loss: (it) => 2.3 - it * 0.015, grad: (li) => (li === 1 ? 0 : 1e-3) });
     expect(v.map((x) => x.verdict)).toEqual(["ok"]);
