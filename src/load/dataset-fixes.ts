@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DatumDecodeError, decodeDatum, replaceDatumLabel } from "./datum.js";
-import { seededRandom } from "./dataset-stats.js";
+import { seededRandom } from "../engine/rng.js";
 import { LmdbError } from "./lmdb/format.js";
 import { openLmdb, resolveDataFile } from "./lmdb/reader.js";
 import { writeLmdb, type WriteLmdbResult } from "./lmdb/writer.js";

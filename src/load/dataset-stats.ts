@@ -13,6 +13,7 @@
  * Output is plain JSON-serialisable data.
  */
 import { DatumDecodeError, datumFloats, decodeDatumFields, newDatumFields } from "./datum.js";
+import { seededRandom } from "../engine/rng.js";
 import { readImageHeader } from "./image-header.js";
 import { openLmdb, type LmdbCursor, type LmdbEnv } from "./lmdb/reader.js";
 
@@ -113,18 +114,6 @@ export interface DatasetStats {
   pixels: { records: number; min: number; max: number; perChannel: ChannelStats[] } | null;
   labels: { histogram: Record<string, number>; distinct: number; min: number | null; max: number | null };
   labelOrder: LabelOrderStats;
-}
-
-/** A small seeded generator (mulberry32): uniform [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** How far below its random-order expectation the change count must fall to call the order unshuffled. */

@@ -9,6 +9,7 @@ import { decodeDatum } from "../../src/load/datum.js";
 import { LabelMappingError, parseLabelMapping, relabelLmdb, shuffleLmdb } from "../../src/load/dataset-fixes.js";
 import { scanDataset } from "../../src/load/dataset-stats.js";
 import { openLmdb } from "../../src/load/lmdb/index.js";
+import { onPath } from "./helpers.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const FIXTURES = path.join(REPO, "fixtures/lmdb");
@@ -91,14 +92,6 @@ describe("relabelLmdb", () => {
   });
 });
 
-function onPath(tool: string): boolean {
-  try {
-    execFileSync("which", [tool], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 describe.skipIf(!onPath("mdb_stat"))("fixed datasets are valid for the reference tools (skipped without lmdb-utils)", () => {
   it("mdb_stat reads a shuffled copy", () => {
     const dst = path.join(tmp, "shuffled-for-tools");

@@ -8,7 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { encodeDatum } from "../../src/load/datum.js";
-import { labelOrder, labelOrderFromCounts, scanDataset, seededRandom, type RecordStream } from "../../src/load/dataset-stats.js";
+import { seededRandom } from "../../src/engine/rng.js";
+import { labelOrder, labelOrderFromCounts, scanDataset, type RecordStream } from "../../src/load/dataset-stats.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const FIXTURES = path.join(REPO, "fixtures/lmdb");

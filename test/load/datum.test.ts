@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/engine/rng.js";
 import { DatumDecodeError, decodeDatum, encodeDatum, replaceDatumLabel, tryDecodeDatum } from "../../src/load/datum.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -29,17 +30,6 @@ message PackedDatum {
 }`, { keepCase: true }).root;
 const Datum = INLINE.lookupType("t.Datum");
 const PackedDatum = INLINE.lookupType("t.PackedDatum");
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Plain {
   channels?: number;
@@ -94,7 +84,7 @@ function ours(bytes: Uint8Array) {
 }
 
 describe("decodeDatum", () => {
-  const r = rng(7);
+  const r = seededRandom(7);
   for (const [name, type] of [
     ["unpacked float_data (Caffe's schema)", Datum],
     ["packed float_data, unknown fields", PackedDatum],
@@ -128,7 +118,7 @@ describe("decodeDatum", () => {
 
 describe("encodeDatum and replaceDatumLabel", () => {
   it("encodeDatum produces what protobufjs encodes for Caffe's schema", () => {
-    const r = rng(11);
+    const r = seededRandom(11);
     for (let i = 0; i < 40; i++) {
       const m = randomMessage(r, i);
       const expected = Datum.encode(Datum.fromObject(m)).finish();
@@ -158,7 +148,7 @@ describe("encodeDatum and replaceDatumLabel", () => {
 describe.skipIf(!fs.existsSync(CAFFE_PROTO))("decodeDatum with the project's caffe.proto", () => {
   it("agrees with caffe.Datum from src/schema/caffe.proto", () => {
     const type = new protobuf.Root().loadSync(CAFFE_PROTO, { keepCase: true }).lookupType("caffe.Datum");
-    const r = rng(3);
+    const r = seededRandom(3);
     for (let i = 0; i < 20; i++) {
       const bytes = type.encode(type.fromObject(randomMessage(r, i))).finish();
       expect(ours(bytes)).toEqual(viaProtobufjs(type, bytes));

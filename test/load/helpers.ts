@@ -1,4 +1,5 @@
 /** Helpers shared by the load tests (not tests themselves). */
+import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 
 /** sha256 over, in order, u32le(len(key)) key u32le(len(value)) value; plus the record count. */
@@ -16,4 +17,14 @@ export function recordsDigest(entries: Iterable<{ key: Uint8Array; value: Uint8A
     count++;
   }
   return { sha256: h.digest("hex"), count };
+}
+
+/** Whether a command is on PATH (for tests that need the reference LMDB tools). */
+export function onPath(tool: string): boolean {
+  try {
+    execFileSync("which", [tool], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }

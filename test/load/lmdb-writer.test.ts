@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LmdbError, openLmdb, writeLmdb } from "../../src/load/lmdb/index.js";
-import { recordsDigest } from "./helpers.js";
+import { onPath, recordsDigest } from "./helpers.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-lmdb-writer-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -68,14 +68,6 @@ describe("writeLmdb round trip through openLmdb", () => {
   });
 });
 
-function onPath(tool: string): boolean {
-  try {
-    execFileSync("which", [tool], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const haveTools = onPath("mdb_dump") && onPath("mdb_stat");
 if (!haveTools) console.warn("mdb_dump/mdb_stat not on PATH (install lmdb-utils): skipping the reference-tool checks");
 
