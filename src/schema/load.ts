@@ -130,7 +130,7 @@ export function loadSchema(protoPath?: string): Schema {
 
 /**
  * The message type named `typeName` ("caffe.NetParameter"; a name without a
- * package is looked up in the schema's package). Throws when there is none.
+ * package is looked up in the schema's package). Throws SchemaLoadError when there is none.
  */
 export function messageType(schema: Schema, typeName: string): protobuf.Type {
   const candidates = [typeName];
@@ -139,7 +139,8 @@ export function messageType(schema: Schema, typeName: string): protobuf.Type {
     const found = schema.root.lookup(name);
     if (found instanceof protobuf.Type) return found;
   }
-  throw new Error(`schema ${schema.protoPath} has no message type "${typeName}"`);
+  // A user's --proto file may lack the type: that is bad input, not a bug.
+  throw new SchemaLoadError(`has no message type "${typeName}"`, schema.protoPath);
 }
 
 /** What binding and printing need to know about a message type, computed once per type. */

@@ -25,7 +25,8 @@ describe("loadSchema", () => {
       expect(messageType(schema, `caffe.${name}`).name).toBe(name);
     }
     expect(messageType(schema, "NetParameter").name).toBe("NetParameter");
-    expect(() => messageType(schema, "caffe.Nope")).toThrow(/no message type/);
+    expect(() => messageType(schema, "caffe.Nope")).toThrow(SchemaLoadError);
+    expect(() => messageType(schema, "caffe.Nope")).toThrow(/caffe\.proto: has no message type "caffe\.Nope"/);
   });
 
   it("loads a fork's schema instead of ours, so the fork's fields bind", () => {
