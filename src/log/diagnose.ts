@@ -375,7 +375,7 @@ function exploding(log: ParsedLog): LogVerdict | null {
     // Net-wide L2 norm of the gradient, when only that is known.
     const finite = norms.l2Diff.map((v, i) => ({ v, i })).filter((p) => Number.isFinite(p.v) && p.v > 0);
     if (finite.length >= 2) {
-      const lo = finite.reduce((a, b) => (b.v < a.v ? b : a));
+      const lo = finite[0]!; // growth from the start, as for the per-layer diffs
       const hi = finite.reduce((a, b) => (b.v > a.v ? b : a));
       if (hi.i > lo.i && Math.log10(hi.v / lo.v) >= EXPLODING_ORDERS && hi.v > EXPLODING_MIN_PEAK) {
         return {
