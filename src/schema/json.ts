@@ -20,6 +20,7 @@ const FLOAT32_MIN_DIGITS = 6;
 /** The double with the fewest significant digits (6 to 9) that rounds to the same float32 as `value`. */
 export function shortestFloat32(value: number): number {
   const target = Math.fround(value);
+  if (target === 0) return target; // keeps -0, which toPrecision would print as "0"
   for (let digits = FLOAT32_MIN_DIGITS; digits < FLOAT32_MAX_DIGITS; digits++) {
     const rounded = Number(target.toPrecision(digits));
     if (Math.fround(rounded) === target) return rounded;

@@ -156,6 +156,11 @@ describe("toProtoJson", () => {
     });
   });
 
+  it("keeps the sign of a negative zero float, as Python's printer does", () => {
+    const json = toProtoJson(bindText("base_lr: -0.0", "caffe.SolverParameter").message, "caffe.SolverParameter", caffeSchema());
+    expect(Object.is(json.base_lr, -0)).toBe(true);
+  });
+
   it("keeps fields set to their default (proto2 presence) and writes bytes in base64", () => {
     expect(toProtoJson(bindText("force_backward: false").message, "caffe.NetParameter", caffeSchema())).toEqual({ force_backward: false });
     expect(toProtoJson(bindText('data: "hi"', "caffe.Datum").message, "caffe.Datum", caffeSchema())).toEqual({ data: "aGk=" });
