@@ -52,6 +52,16 @@ describe("reader on damaged files", () => {
     expect(outcome(damaged(() => Buffer.from("hello")))).toBe("not-lmdb");
   });
 
+  it("a meta page laid out by a 32-bit build is named as such", () => {
+    const file = damaged((b) => {
+      const head = Buffer.alloc(2 * PAGE);
+      head.writeUInt32LE(0xbeefc0de, 12);
+      head.writeUInt32LE(1, 16);
+      return head;
+    });
+    expect(outcome(file)).toBe("unsupported-version");
+  });
+
   it("a branch page pointing at itself (cycle)", () => {
     const file = damaged((b) => {
       const root = rootOf(b);

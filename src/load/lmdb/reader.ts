@@ -125,6 +125,13 @@ function describeNonMeta(file: string, head: Uint8Array, offset: number): LmdbEr
       `LMDB data format version ${readU32(head, META.version)} at byte ${offset}; only version ${DATA_VERSION} (LMDB 0.9, as Caffe uses) is supported`,
     );
   }
+  if (head.length >= 20 && readU32(head, 12) === META_MAGIC) {
+    return new LmdbError(
+      "unsupported-version",
+      file,
+      "an LMDB environment written by a 32-bit build (4-byte page numbers); only 64-bit LMDB 0.9 files are supported",
+    );
+  }
   return new LmdbError("not-lmdb", file, "not an LMDB environment (no LMDB meta page at the start of the file)");
 }
 
