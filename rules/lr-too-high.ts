@@ -3,6 +3,7 @@ import type { PhaseNet } from "../src/model/types.js";
 import { batchSize, lossLayers, usesBatchNorm, weightedDepth } from "./graph.js";
 import { f32, momentum, solverType } from "./solver-fields.js";
 import { defineRule } from "./types.js";
+import { replaceValue } from "./fix.js";
 import type { RuleReport } from "./types.js";
 
 type MessageId = "tooHigh";
@@ -79,7 +80,7 @@ max_iter: 10000
       field: "base_lr",
       phases: ["TRAIN"],
       file: context.solver!.file,
-      fix: { description: `set 'base_lr: ${suggested}'` },
+      fix: { description: `set 'base_lr: ${suggested}'`, edits: replaceValue(context.solver!.file, solver, "base_lr", suggested) },
     };
     return [report];
   },

@@ -31,6 +31,11 @@ export interface LintArgs {
   maxWarnings?: number;
   color?: boolean;
   log?: string;
+  probe?: boolean;
+  probeIters?: number;
+  probeBatch?: number;
+  probeSeed?: number;
+  probeBudget?: number;
 }
 
 async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
@@ -44,6 +49,14 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     ...(args.weights ? { weights: args.weights } : {}),
     ...(args.stage.length > 0 ? { stages: args.stage } : {}),
     ...(args.level !== undefined ? { level: args.level } : {}),
+    probeDefault: "auto",
+    ...(args.probe !== undefined ? { probe: args.probe ? "force" : "off" } : {}),
+    probeOptions: {
+      ...(args.probeIters !== undefined ? { iterations: positive(args.probeIters, "--probe-iters") } : {}),
+      ...(args.probeBatch !== undefined ? { batch: positive(args.probeBatch, "--probe-batch") } : {}),
+      ...(args.probeSeed !== undefined ? { seed: args.probeSeed } : {}),
+      ...(args.probeBudget !== undefined ? { budgetSeconds: positive(args.probeBudget, "--probe-budget") } : {}),
+    },
   });
   const finalReport = args.log ? await attachLog(report, path.resolve(io.cwd, args.log), io) : report;
   const color = args.color ?? (args.output === undefined && io.stdoutIsTTY && !io.env["NO_COLOR"]);
@@ -61,6 +74,11 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function positive(value: number, flag: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} must be a positive number (got ${value})`);
+  return value;
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -97,7 +115,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           .option("max-warnings", { type: "number", describe: "exit with 1 when there are more warnings than this" })
           .option("color", { type: "boolean", describe: "force colour on or off (default: on for a terminal)" })
           .option("log", { type: "string", describe: "a Caffe training log to diagnose (with or without the net)" })
-          .option("list-rules", { type: "boolean", describe: "list the rules and exit" }),
+          .option("list-rules", { type: "boolean", describe: "list the rules and exit" })
+          .option("probe", { type: "boolean", describe: "run the training probe (default: when a divergence finding exists); --no-probe to skip it" })
+          .option("probe-iters", { type: "number", describe: "probe iterations (default 30)" })
+          .option("probe-batch", { type: "number", describe: "probe batch size (default: the net's, at most 32)" })
+          .option("probe-seed", { type: "number", describe: "seed of the probe's fillers and synthetic data (default 1701)" })
+          .option("probe-budget", { type: "number", describe: "seconds the probe may take (default 60)" }),
       async (a) => {
         if (a["list-rules"]) {
           io.stdout(listRules());
@@ -117,6 +140,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
             maxWarnings: a["max-warnings"],
             color: a.color,
             log: a.log,
+            probe: a.probe,
+            probeIters: a["probe-iters"],
+            probeBatch: a["probe-batch"],
+            probeSeed: a["probe-seed"],
+            probeBudget: a["probe-budget"],
           },
           io,
         );

@@ -15,8 +15,19 @@ import { finalizeReport, fileResult } from "../report/finalize.js";
 import { lintText, parseErrorFinding, type LintOptions, type LintOutcome } from "./lint.js";
 import { BUILTIN_RULES } from "./builtin-rules.js";
 import { TOOL_VERSION } from "./version.js";
+import { divergenceFindings, probeSubject } from "./probe-subject.js";
+import { runProbe, type ProbeOptions } from "../probe/probe.js";
+import type { ProbeReport } from "../probe/types.js";
 
 export interface LintFilesOptions extends Omit<LintOptions, "config"> {
+  /**
+   * The training probe: "auto" runs it when a divergence-class finding exists (the CLI's default),
+   * "force" always, "off" never (the library's default).
+   */
+  probe?: "auto" | "force" | "off";
+  /** The mode when neither `probe` nor the configuration's probe.enabled says (the CLI passes "auto"). */
+  probeDefault?: "auto" | "force" | "off";
+  probeOptions?: ProbeOptions;
   /** An explicit configuration file (--config); otherwise .bnlintrc.json is looked for upward from each file. */
   configFile?: string;
   /** Use this configuration instead of looking for one. */
@@ -41,6 +52,7 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
   const cwd = options.cwd ?? process.cwd();
   const results: { file: string; findings: Finding[] }[] = [];
   const outcomes: LintOutcome[] = [];
+  let probe: ProbeSection | undefined;
   for (const input of paths) {
     const file = path.resolve(cwd, input);
     const config = options.config ?? loadConfig(path.dirname(file), options.configFile && path.resolve(cwd, options.configFile), knownRuleIds());
@@ -52,8 +64,10 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
       results.push({ file, findings: [parseErrorFinding(file, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a prototxt" : `cannot read the file (${code})`)] });
       continue;
     }
-    const outcome = lintText(text, file, { ...options, cwd, config, proto: options.proto ?? config.proto, root: options.root ?? config.root });
+    const lintOptions: LintOptions = { ...options, cwd, config, proto: options.proto ?? config.proto, root: options.root ?? config.root };
+    const outcome = lintText(text, file, lintOptions);
     outcomes.push(outcome);
+    if (!probe) probe = probeIfAsked(outcome, lintOptions, options, config);
     let findings = outcome.findings;
     for (const [docFile, doc] of outcome.documents) {
       const parsed = parseDirectives(doc.comments);
@@ -69,8 +83,42 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
     tool: { name: "bnlint", version: TOOL_VERSION },
     results: results.map((r) => fileResult(r.file, r.findings)),
     rules: allRuleMeta(),
+    ...(probe ? { probe } : {}),
   });
   return { report, outcomes };
+}
+
+/** The report's probe section: the probe's report, or why it did not run. */
+export type ProbeSection = ProbeReport | { skipped: string };
+
+/**
+ * Runs the probe for one linted input when the options ask for it, and marks
+ * the findings it confirms (in place, before directives and reporting).
+ */
+function probeIfAsked(outcome: LintOutcome, lintOptions: LintOptions, options: LintFilesOptions, config: ResolvedConfig): ProbeSection | undefined {
+  const mode = options.probe ?? (config.probe.enabled === true ? "force" : config.probe.enabled === false ? "off" : options.probeDefault ?? "off");
+  if (mode === "off") return undefined;
+  const candidates = divergenceFindings(outcome.findings);
+  if (mode === "auto" && candidates.length === 0) return undefined;
+  const built = probeSubject(outcome, lintOptions);
+  if (!built.subject) return mode === "force" || candidates.length > 0 ? { skipped: built.reason ?? "cannot probe" } : undefined;
+  const settings: ProbeOptions = {
+    ...(config.probe.iters !== undefined ? { iterations: config.probe.iters } : {}),
+    ...(config.probe.batch !== undefined ? { batch: config.probe.batch } : {}),
+    ...(config.probe.seed !== undefined ? { seed: config.probe.seed } : {}),
+    ...(config.probe.budgetSeconds !== undefined ? { budgetSeconds: config.probe.budgetSeconds } : {}),
+    ...options.probeOptions,
+  };
+  let result;
+  try {
+    result = runProbe(built.subject, candidates, settings);
+  } catch (err) {
+    // An engine limit (an unsupported layer type, a shape it cannot run) leaves the static findings standing.
+    return { skipped: err instanceof Error ? err.message : String(err) };
+  }
+  if ("skipped" in result) return result;
+  for (const [finding, confirmation] of result.confirmations) finding.confirmedByProbe = confirmation;
+  return result.report;
 }
 
 /** Lints the given net and solver files (a solver brings in the nets it names). */

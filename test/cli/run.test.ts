@@ -31,7 +31,7 @@ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolutio
 
 describe("bnlint CLI", () => {
   it("reports the bundled example's BatchNorm mistake with exit code 1", async () => {
-    const r = await cli([path.join(EXAMPLE, "solver.prototxt")]);
+    const r = await cli([path.join(EXAMPLE, "solver.prototxt"), "--no-probe"]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/train_val\.prototxt\n/);
     expect(r.out).toMatch(/^\s+43:22\s+error\s+BatchNorm 'bn1' uses global statistics in TRAIN.*bn-global-stats-phase$/m);
@@ -73,7 +73,7 @@ describe("bnlint CLI", () => {
   it("writes a JSON report that validates against the shipped schema", async () => {
     const dir = tempDir({});
     const out = path.join(dir, "report.json");
-    const r = await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "json", "-o", out]);
+    const r = await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "json", "-o", out, "--no-probe"]);
     expect(r.code).toBe(1);
     expect(r.out).toBe("");
     const report = JSON.parse(fs.readFileSync(out, "utf8"));
@@ -142,9 +142,9 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
   });
 
   it("emits GitHub annotations and SARIF", async () => {
-    const gh = await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "github"]);
+    const gh = await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "github", "--no-probe"]);
     expect(gh.out).toMatch(/^::error file=.*train_val\.prototxt,line=43,/m);
-    const sarif = JSON.parse((await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "sarif"])).out);
+    const sarif = JSON.parse((await cli([path.join(EXAMPLE, "solver.prototxt"), "-f", "sarif", "--no-probe"])).out);
     expect(sarif.version).toBe("2.1.0");
     expect(sarif.runs[0].results[0].ruleId).toBe("bn-global-stats-phase");
   });

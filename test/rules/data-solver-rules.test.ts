@@ -114,6 +114,7 @@ ruleTester(lrTooHigh, {
       files: NET,
       code: `net: "train_val.prototxt"\nbase_lr: 0.5\nmomentum: 0.9\nlr_policy: "fixed"\n`,
       errors: [{ messageId: "tooHigh", line: 2, column: 1, data: { lr: 0.5, reason: "SGD with momentum 0.9, 1 weighted layers, no normalisation, batch 64", measure: "the effective step base_lr / (1 - momentum)", value: "5", limit: "1", suggested: "0.05" } }],
+      output: `net: "train_val.prototxt"\nbase_lr: 0.05\nmomentum: 0.9\nlr_policy: "fixed"\n`,
     },
     {
       name: "Adam, legacy solver_type",
@@ -121,6 +122,7 @@ ruleTester(lrTooHigh, {
       files: NET,
       code: `net: "train_val.prototxt"\nsolver_type: ADAM\nbase_lr: 0.1\nlr_policy: "fixed"\n`,
       errors: [{ messageId: "tooHigh", line: 3, column: 1, data: { lr: 0.1, reason: "the Adam solver", measure: "base_lr", value: "0.1", limit: "0.01", suggested: "0.005" } }],
+      output: `net: "train_val.prototxt"\nsolver_type: ADAM\nbase_lr: 0.005\nlr_policy: "fixed"\n`,
     },
     {
       name: "small batch lowers the limit",
@@ -128,6 +130,7 @@ ruleTester(lrTooHigh, {
       files: { "train_val.prototxt": NET["train_val.prototxt"].replace("batch_size: 64", "batch_size: 4") },
       code: `net: "train_val.prototxt"\nbase_lr: 0.05\nmomentum: 0.9\nlr_policy: "fixed"\n`,
       errors: [{ messageId: "tooHigh", line: 2, column: 1, data: { lr: 0.05, reason: "SGD with momentum 0.9, 1 weighted layers, no normalisation, batch 4", measure: "the effective step base_lr / (1 - momentum)", value: "0.5", limit: "0.125", suggested: "0.005" } }],
+      output: `net: "train_val.prototxt"\nbase_lr: 0.005\nmomentum: 0.9\nlr_policy: "fixed"\n`,
     },
   ],
 });

@@ -1,0 +1,156 @@
+/**
+ * One instrumented training run on the engine: build the TRAIN net at the
+ * probe's batch size, start from given (or freshly filled) weights, run the
+ * solver for a few iterations while recording what Caffe's debug_info would
+ * print, and classify the outcome.
+ */
+import { blobStats } from "../engine/stats.js";
+import { buildNet, type Net } from "../engine/net.js";
+import { seededRandom } from "../engine/rng.js";
+import { createSolver, readSolverSettings } from "../engine/solvers/index.js";
+import { trainSteps } from "../engine/train.js";
+import type { LayerContext, MeanImage, RecordSource } from "../engine/types.js";
+import type { PlainMessage } from "../schema/types.js";
+import type { FirstNonFinite, LayerTrace, Pass, ProbeRun } from "./types.js";
+import { classify, type VerdictInput } from "./verdict.js";
+
+export interface RunInput {
+  /** NetParameter holding only the layers of the TRAIN phase. */
+  net: PlainMessage;
+  /** SolverParameter (only the update settings are used). */
+  solver: PlainMessage;
+  iterations: number;
+  seed: number;
+  label: string;
+  records?: (layer: PlainMessage) => RecordSource | undefined;
+  meanImage?: (path: string) => MeanImage | undefined;
+  syntheticShape?: (layer: PlainMessage) => { channels: number; height: number; width: number; labels?: number } | undefined;
+  /** Parameter values to start from, by layer name (from a .caffemodel or an earlier run). */
+  initial?: Map<string, Float32Array[]>;
+  softmax?: VerdictInput["softmax"];
+}
+
+export interface RunOutput {
+  run: ProbeRun;
+  traces: LayerTrace[];
+  /** The parameters the run started from, by layer name (to re-run a fix from the same point). */
+  initial: Map<string, Float32Array[]>;
+}
+
+/** Copies parameter values into a built net by layer name, where the shapes agree. */
+export function copyParams(net: Net, values: Map<string, Float32Array[]>): void {
+  for (const layer of net.layers) {
+    const stored = values.get(layer.name);
+    if (!stored) continue;
+    layer.instance.params.forEach((p, i) => {
+      const v = stored[i];
+      if (v && v.length === p.data.length) p.data.set(v);
+    });
+  }
+}
+
+export function snapshotParams(net: Net): Map<string, Float32Array[]> {
+  return new Map(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map((p) => p.data.slice())]));
+}
+
+function hasNonFinite(arr: Float32Array): "inf" | "nan" | undefined {
+  let inf = false;
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i]!;
+    if (v !== v) return "nan";
+    if (v === Infinity || v === -Infinity) inf = true;
+  }
+  return inf ? "inf" : undefined;
+}
+
+export function runProbeOnce(input: RunInput): RunOutput {
+  const started = performance.now();
+  const random = seededRandom(input.seed);
+  const ctx: LayerContext = {
+    phase: "TRAIN",
+    random,
+    ...(input.records ? { recordSource: input.records } : {}),
+    ...(input.meanImage ? { meanImage: input.meanImage } : {}),
+    ...(input.syntheticShape ? { syntheticRecordShape: input.syntheticShape } : {}),
+  };
+  const net = buildNet(input.net, ctx);
+  if (input.initial) copyParams(net, input.initial);
+  const initial = snapshotParams(net);
+  const solver = createSolver(readSolverSettings(input.solver), net);
+
+  const traces = new Map<string, LayerTrace>(net.layers.map((l) => [l.name, { layer: l.name, type: l.type, topData: [], bottomDiff: [], paramDiff: [] }]));
+  let iteration = 0;
+  let firstInf: { iteration: number; layer: string; blob: string; pass: Pass; seq: number } | undefined;
+  let firstNan: typeof firstInf;
+  let seq = 0;
+  const note = (kind: "inf" | "nan", layer: string, blob: string, pass: Pass) => {
+    const at = { iteration, layer, blob, pass, seq: seq++ };
+    if (kind === "inf" && !firstInf) firstInf = at;
+    if (kind === "nan" && !firstNan) firstNan = at;
+  };
+  const gradNorms: number[] = [];
+  const results = trainSteps(net, solver, {
+    iterations: input.iterations,
+    stopOnNonFinite: true,
+    onLayer(layerName, pass, blobs, layer) {
+      const trace = traces.get(layerName)!;
+      if (pass === "forward") {
+        for (const t of blobs.tops) {
+          const bad = hasNonFinite(t.blob.data);
+          if (bad) note(bad, layerName, t.name, pass);
+        }
+        if (blobs.tops[0]) trace.topData[iteration] = blobStats(blobs.tops[0].blob.data).meanAbs;
+      } else if (pass === "backward") {
+        for (const b of blobs.bottoms) {
+          const bad = hasNonFinite(b.blob.diff);
+          if (bad) note(bad, layerName, `${b.name} (diff)`, pass);
+        }
+        blobs.params.forEach((p, i) => {
+          const bad = hasNonFinite(p.diff);
+          if (bad) note(bad, layerName, `param ${i} (diff)`, pass);
+        });
+        trace.bottomDiff[iteration] = blobs.bottoms[0] ? blobStats(blobs.bottoms[0].blob.diff).meanAbs : null;
+        trace.paramDiff[iteration] = blobs.params[0] ? blobStats(blobs.params[0].diff).meanAbs : null;
+      } else {
+        blobs.params.forEach((p, i) => {
+          const bad = hasNonFinite(p.data);
+          if (bad) note(bad, layerName, `param ${i}`, pass);
+        });
+        const p = blobs.params[0];
+        if (p && layer.paramNeedBackward[0]) {
+          const w = blobStats(p.data).meanAbs;
+          const step = blobStats(p.diff).meanAbs;
+          if (w > 0 && Number.isFinite(step)) trace.maxUpdateRatio = Math.max(trace.maxUpdateRatio ?? 0, step / w);
+        }
+      }
+    },
+    afterUpdate(result) {
+      gradNorms.push(result.gradL2);
+      iteration++;
+    },
+  });
+
+  const rawLosses = results.map((r) => r.loss);
+  let firstNonFinite: FirstNonFinite | null = null;
+  const strip = ({ seq: _seq, ...at }: NonNullable<typeof firstInf>) => at;
+  if (firstInf && (!firstNan || firstInf.seq < firstNan.seq)) firstNonFinite = { ...strip(firstInf), kind: "inf", ...(firstNan ? { firstNan: strip(firstNan) } : {}) };
+  else if (firstNan) firstNonFinite = { ...strip(firstNan), kind: "nan" };
+  const layerTraces = [...traces.values()];
+  const verdict = classify({ losses: rawLosses, firstNonFinite, gradNorms, layers: layerTraces, ...(input.softmax ? { softmax: input.softmax } : {}) });
+  return {
+    run: {
+      label: input.label,
+      verdict: verdict.verdict,
+      losses: rawLosses.map((l) => (Number.isFinite(l) ? l : null)),
+      rawLosses,
+      iterations: results.length,
+      firstNonFinite,
+      saturated: verdict.saturated,
+      evidence: verdict.evidence,
+      seconds: (performance.now() - started) / 1000,
+    },
+    traces: layerTraces,
+    initial,
+  };
+}
+

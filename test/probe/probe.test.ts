@@ -1,0 +1,102 @@
+/**
+ * The probe end to end on the bundled example (BatchNorm frozen in TRAIN, real
+ * LMDB of digits): it must see the saturated softmax / non-finite loss, find
+ * the first Inf, and show that the suggested fix trains from the same weights.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { lintFilesDetailed } from "../../src/lint/lint-files.js";
+import type { ProbeReport } from "../../src/probe/types.js";
+import { run } from "../../src/cli/run.js";
+
+const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const EXAMPLE = path.join(ROOT, "fixtures/examples/bn_global_stats");
+const FAST = { iterations: 8, batch: 16, budgetSeconds: 120 };
+
+describe("the probe on the bundled example", () => {
+  const { report } = lintFilesDetailed([path.join(EXAMPLE, "solver.prototxt")], { cwd: ROOT, probe: "auto", probeOptions: FAST });
+  const probe = report.probe as ProbeReport;
+
+  it("runs the real dataset and diverges the way real Caffe does", { timeout: 120_000 }, () => {
+    expect(probe.settings.data).toMatch(/digits_train_lmdb \(LMDB, 256 records\)/);
+    expect(probe.verdict).toBe("non-finite");
+    expect(probe.losses[0]).toBeGreaterThan(40);
+    expect(probe.losses).toContain(null);
+    expect(probe.saturated.length).toBeGreaterThan(0);
+    expect(probe.saturated[0]!.n).toBe(16);
+    expect(probe.firstNonFinite).not.toBeNull();
+    expect(["forward", "backward", "update"]).toContain(probe.firstNonFinite!.pass);
+  });
+
+  it("re-runs the fix from the same weights and it trains", () => {
+    expect(probe.fixRuns).toHaveLength(1);
+    const fix = probe.fixRuns[0]!;
+    expect(fix.ruleId).toBe("bn-global-stats-phase");
+    expect(fix.verdict).toBe("ok");
+    expect(fix.losses.every((l) => l !== null && l < 3)).toBe(true);
+    expect(fix.losses[fix.losses.length - 1]!).toBeLessThan(fix.losses[0]!);
+  });
+
+  it("marks both BatchNorm findings confirmed with the evidence", () => {
+    const findings = report.results.flatMap((r) => r.findings).filter((f) => f.ruleId === "bn-global-stats-phase");
+    expect(findings).toHaveLength(2);
+    for (const f of findings) {
+      expect(f.confirmedByProbe?.verdict).toBe("non-finite");
+      expect(f.confirmedByProbe?.detail).toMatch(/with the fix: ok/);
+    }
+  });
+});
+
+describe("probe plumbing", () => {
+  function netWith(extra: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-probe-"));
+    const file = path.join(dir, "train.prototxt");
+    fs.writeFileSync(
+      file,
+      `layer { name: "d" type: "Data" top: "data" top: "label" include { phase: TRAIN } transform_param { scale: 0.00390625 }
+  data_param { source: "${path.join(EXAMPLE, "digits_train_lmdb")}" backend: LMDB batch_size: 8 } }
+${extra}
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+`,
+    );
+    return file;
+  }
+
+  it("runs lr = 0 when the loss is broken from the first iteration, and says where the fault is", { timeout: 60_000 }, () => {
+    const file = netWith(`layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 10 weight_filler { type: "constant" value: 1e38 } } }`);
+    const { report } = lintFilesDetailed([file], { probe: "force", probeOptions: { iterations: 4 } });
+    const probe = report.probe as ProbeReport;
+    expect(probe.verdict).toBe("non-finite");
+    expect(probe.firstNonFinite).toMatchObject({ iteration: 0, layer: "ip", pass: "forward", kind: "inf" });
+    expect(probe.lrZero?.verdict).toBe("non-finite");
+    expect(probe.evidence.join("\n")).toMatch(/even with lr = 0/);
+  });
+
+  it("says why it cannot run instead of failing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-probe-"));
+    const file = path.join(dir, "train.prototxt");
+    fs.writeFileSync(file, `layer { name: "d" type: "Data" top: "data" top: "label" include { phase: TRAIN } data_param { source: "nowhere_lmdb" backend: LMDB batch_size: 8 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+`);
+    const { report } = lintFilesDetailed([file], { probe: "force" });
+    expect(report.probe).toEqual({ skipped: expect.stringMatching(/nowhere_lmdb was not found/) });
+  });
+
+  it("--no-probe skips it and the JSON report carries the probe object", { timeout: 120_000 }, async () => {
+    let out = "";
+    const io = { stdout: (t: string) => (out += t), stderr: () => {}, stdoutIsTTY: false, stderrIsTTY: false, cwd: ROOT, env: {} };
+    await run([path.join(EXAMPLE, "solver.prototxt"), "-f", "json", "--no-probe"], io);
+    expect(JSON.parse(out).probe).toBeUndefined();
+    out = "";
+    await run([path.join(EXAMPLE, "solver.prototxt"), "-f", "json", "--probe-iters", "6", "--probe-batch", "8"], io);
+    const probe = JSON.parse(out).probe;
+    expect(probe.verdict).toBe("non-finite");
+    expect(probe.losses.some((l: unknown) => l === null)).toBe(true);
+    expect(probe.firstNonFinite).toHaveProperty("layer");
+    expect(probe.fixRuns[0].verdict).toBe("ok");
+  });
+});
