@@ -48,10 +48,11 @@ export const concatLayer: LayerDefinition = {
       },
       backward(top, propagateDown, bot) {
         let offset = 0;
-        bot.forEach((b, k) => {
+        for (let k = 0; k < bot.length; k++) {
+          const b = bot[k]!;
           if (wants(propagateDown, k)) copyAlongAxis(b.diff, top[0]!.diff, outer, b.shape[axis]!, total, offset, inner, false);
           offset += b.shape[axis]!;
-        });
+        }
       },
     };
   },

@@ -35,7 +35,10 @@ export const eltwiseLayer: LayerDefinition = {
         const y = top[0]!.data, n = y.length;
         if (op === "SUM") {
           y.fill(0);
-          bot.forEach((b, k) => { const c = coeff[k]!; for (let i = 0; i < n; i++) y[i] += c * b.data[i]!; });
+          for (let k = 0; k < bot.length; k++) {
+            const c = coeff[k]!, x = bot[k]!.data;
+            for (let i = 0; i < n; i++) y[i] += c * x[i]!;
+          }
         } else if (op === "PROD") {
           y.set(bot[0]!.data);
           for (let k = 1; k < bot.length; k++) { const x = bot[k]!.data; for (let i = 0; i < n; i++) y[i] *= x[i]!; }
@@ -52,9 +55,9 @@ export const eltwiseLayer: LayerDefinition = {
       },
       backward(top, propagateDown, bot) {
         const dy = top[0]!.diff, y = top[0]!.data, n = dy.length;
-        bot.forEach((b, k) => {
-          if (!wants(propagateDown, k)) return;
-          const dx = b.diff;
+        for (let k = 0; k < bot.length; k++) {
+          if (!wants(propagateDown, k)) continue;
+          const b = bot[k]!, dx = b.diff;
           if (op === "SUM") {
             const c = coeff[k]!;
             for (let i = 0; i < n; i++) dx[i] = c * dy[i]!;
@@ -69,7 +72,7 @@ export const eltwiseLayer: LayerDefinition = {
           } else {
             for (let i = 0; i < n; i++) dx[i] = (y[i]! / b.data[i]!) * dy[i]!;
           }
-        });
+        }
       },
     };
   },

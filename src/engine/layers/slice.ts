@@ -37,13 +37,15 @@ export const sliceLayer: LayerDefinition = {
         top.forEach((t, i) => { const shape = [...s]; shape[axis] = sizes[i]!; reshapeBlob(t, shape); });
       },
       forward(bot, top) {
-        let offset = 0;
-        top.forEach((t, i) => { copyAlongAxis(t.data, bot[0]!.data, outer, sizes[i]!, total, offset, inner, false); offset += sizes[i]!; });
+        for (let i = 0, offset = 0; i < top.length; offset += sizes[i]!, i++) {
+          copyAlongAxis(top[i]!.data, bot[0]!.data, outer, sizes[i]!, total, offset, inner, false);
+        }
       },
       backward(top, propagateDown, bot) {
         if (!wants(propagateDown, 0)) return;
-        let offset = 0;
-        top.forEach((t, i) => { copyAlongAxis(t.diff, bot[0]!.diff, outer, sizes[i]!, total, offset, inner, true); offset += sizes[i]!; });
+        for (let i = 0, offset = 0; i < top.length; offset += sizes[i]!, i++) {
+          copyAlongAxis(top[i]!.diff, bot[0]!.diff, outer, sizes[i]!, total, offset, inner, true);
+        }
       },
     };
   },
