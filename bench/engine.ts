@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { LayerContext } from "../src/engine/types.js";
 import type { PlainMessage } from "../src/schema/types.js";
 import { buildNet, forward, backward, clearParamDiffs } from "../src/engine/net.js";
+import type { LayerHook } from "../src/engine/net.js";
 import { layerRegistry } from "../src/engine/layers/index.js";
 import { readSolverSettings, createSolver } from "../src/engine/solvers/index.js";
 import { trainSteps } from "../src/engine/train.js";
@@ -115,28 +116,52 @@ function caffeTimes(): { lenet: number; cifar: number; source: string } {
   };
 }
 
-/** Median forward+backward ms over `iterations` after `warmup` untimed ones. */
-function forwardBackwardMs(netParam: PlainMessage, ctx: LayerContext, warmup: number, iterations: number): number {
+interface Timing {
+  /** Median forward+backward ms per iteration. */
+  medianMs: number;
+  /** Mean ms per layer pass ("conv2 backward"), slowest first. */
+  layers: [string, number][];
+}
+
+/** Forward+backward timings over `iterations` after `warmup` untimed ones, with a per-layer split. */
+function forwardBackwardMs(netParam: PlainMessage, ctx: LayerContext, warmup: number, iterations: number): Timing {
   const net = buildNet(netParam, ctx, layerRegistry);
   const times: number[] = [];
+  const perLayer = new Map<string, number>();
+  let mark = 0;
+  const hook: LayerHook = (layer, pass) => {
+    const now = performance.now();
+    perLayer.set(`${layer} ${pass}`, (perLayer.get(`${layer} ${pass}`) ?? 0) + now - mark);
+    mark = now;
+  };
   for (let i = 0; i < warmup + iterations; i++) {
     clearParamDiffs(net);
+    const timed = i >= warmup;
     const t0 = performance.now();
-    forward(net);
-    backward(net);
-    if (i >= warmup) times.push(performance.now() - t0);
+    mark = t0;
+    forward(net, timed ? hook : undefined);
+    mark = performance.now();
+    backward(net, timed ? hook : undefined);
+    if (timed) times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  const layers = [...perLayer].map(([k, v]): [string, number] => [k, v / iterations]).sort((a, b) => b[1] - a[1]);
+  return { medianMs: times[Math.floor(times.length / 2)]!, layers };
+}
+
+function slowest(t: Timing): string {
+  return t.layers.slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
 }
 
 export async function run(): Promise<void> {
   const caffe = caffeTimes();
   console.log(`engine: forward+backward per iteration, median (Caffe: 1 OpenBLAS thread, ${caffe.source})`);
   const lenet = forwardBackwardMs(LENET, context(1, 28), 2, 7);
-  console.log(`  LeNet batch 64           engine ${lenet.toFixed(1).padStart(8)} ms   Caffe ${caffe.lenet.toFixed(1).padStart(6)} ms   ratio ${(lenet / caffe.lenet).toFixed(2)}x`);
+  console.log(`  LeNet batch 64           engine ${lenet.medianMs.toFixed(1).padStart(8)} ms   Caffe ${caffe.lenet.toFixed(1).padStart(6)} ms   ratio ${(lenet.medianMs / caffe.lenet).toFixed(2)}x`);
+  console.log(`    slowest layer passes (ms): ${slowest(lenet)}`);
   const cifar = forwardBackwardMs(CIFAR_QUICK, context(3, 32), 1, 3);
-  console.log(`  CIFAR-10-quick batch 100 engine ${cifar.toFixed(1).padStart(8)} ms   Caffe ${caffe.cifar.toFixed(1).padStart(6)} ms   ratio ${(cifar / caffe.cifar).toFixed(2)}x`);
+  console.log(`  CIFAR-10-quick batch 100 engine ${cifar.medianMs.toFixed(1).padStart(8)} ms   Caffe ${caffe.cifar.toFixed(1).padStart(6)} ms   ratio ${(cifar.medianMs / caffe.cifar).toFixed(2)}x`);
+  console.log(`    slowest layer passes (ms): ${slowest(cifar)}`);
 
   const ctx = context(1, 28);
   const t0 = performance.now();
