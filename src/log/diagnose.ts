@@ -356,7 +356,7 @@ function diffSummaries(log: ParsedLog): LayerMagnitudeSummary[] {
 }
 
 function exploding(log: ParsedLog): LogVerdict | null {
-  let worst: { s: LayerMagnitudeSummary; orders: number } | null = null;
+  let worst: { s: LayerMagnitudeSummary; orders: number; base: number | null } | null = null;
   for (const x of diffSummaries(log)) {
     if (x.max === null || x.maxIteration === null) continue;
     // Growth from the first value: a single tiny value later (a batch where every ReLU was off) must
@@ -366,8 +366,8 @@ function exploding(log: ParsedLog): LogVerdict | null {
     const overflowed = x.firstNonFiniteIteration !== null && x.max > 0;
     const grew = (orders >= EXPLODING_ORDERS || (overflowed && orders >= EXPLODING_ORDERS / 2)) && x.max > EXPLODING_MIN_PEAK;
     if (grew || x.max > EXPLODING_ABS_DIFF) {
-      // The earliest in net order among equally bad ones: report the largest growth.
-      if (!worst || orders > worst.orders) worst = { s: x, orders };
+      // Report the largest growth; on a tie, the first key seen.
+      if (!worst || orders > worst.orders) worst = { s: x, orders, base };
     }
   }
   const norms = log.series.netNorms;
@@ -403,7 +403,7 @@ function exploding(log: ParsedLog): LogVerdict | null {
     pass: x.pass,
     evidenceLines: evidence.sort((a, b) => a - b),
     message:
-      `gradients explode: layer ${x.layer} ${where} diff mean |x| grew ${ordersText}, from ${fmt(x.first > 0 && Number.isFinite(x.first) ? x.first : (x.min ?? x.first))} to ${fmt(x.max!)} at iteration ${x.maxIteration}` +
+      `gradients explode: layer ${x.layer} ${where} diff mean |x| grew ${ordersText}, from ${fmt(worst.base ?? x.first)} to ${fmt(x.max!)} at iteration ${x.maxIteration}` +
       (x.firstNonFiniteIteration !== null ? `, then became non-finite at iteration ${x.firstNonFiniteIteration}` : ""),
     details: { orders: Number.isFinite(worst.orders) ? Math.round(worst.orders * 100) / 100 : null, to: x.max! },
   };
