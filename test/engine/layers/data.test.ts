@@ -41,6 +41,21 @@ describe("Data", () => {
     expect(tops[0]!.data[11]).toBe(14);
   });
 
+  it("reads float_data records and repeats a single mean_value over every channel", () => {
+    const source: RecordSource = { next: () => ({ channels: 3, height: 1, width: 2, float_data: [0.5, 1, 2, 4, 8, 16], label: 7 }) };
+    const { tops } = runForward(dataLayer, data({ mean_value: [1] }, 1), [], context("TRAIN", [0], { recordSource: () => source }), 2);
+    expect(tops[0]!.shape).toEqual([1, 3, 1, 2]);
+    expect([...tops[0]!.data]).toEqual([-0.5, 0, 1, 3, 7, 15]);
+    expect(tops[1]!.data[0]).toBe(7);
+  });
+
+  it("subtracts per-channel mean_values", () => {
+    const source: RecordSource = { next: () => ({ channels: 2, height: 1, width: 1, data: Uint8Array.of(10, 20), label: 0 }) };
+    const { tops } = runForward(dataLayer, data({ mean_value: [1, 2] }, 1), [], context("TRAIN", [0], { recordSource: () => source }), 1);
+    expect([...tops[0]!.data]).toEqual([9, 18]);
+    expect(() => runForward(dataLayer, data({ mean_value: [1, 2, 3] }, 1), [], context("TRAIN", [0], { recordSource: () => source }), 1)).toThrow(/mean_value/);
+  });
+
   it("subtracts a mean image at the uncropped position", () => {
     const mean = { shape: [1, 3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i) };
     const { tops } = runForward(dataLayer, data({ mean_file: "m.binaryproto", crop_size: 2 }, 1), [], context("TEST", [0], { meanImage: () => mean }), 1);
