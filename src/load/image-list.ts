@@ -16,6 +16,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { labelOrder, type LabelOrderStats } from "./dataset-stats.js";
 
+/** The list file itself cannot be read. */
+export class ImageListError extends Error {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = "ImageListError";
+    this.file = file;
+  }
+}
+
 export interface ImageListEntry {
   path: string;
   label: number;
@@ -114,11 +124,17 @@ export function parseImageList(text: string): ParsedImageList {
 }
 
 /**
- * Reads and summarises a list file. Throws Error when the list itself cannot
- * be read; problems inside it are reported in the result.
+ * Reads and summarises a list file. Throws ImageListError when the list itself
+ * cannot be read; problems inside it are reported in the result.
  */
 export function scanImageList(listFile: string, options: ImageListOptions = {}): ImageListStats {
-  const parsed = parseImageList(fs.readFileSync(listFile, "utf8"));
+  let text: string;
+  try {
+    text = fs.readFileSync(listFile, "utf8");
+  } catch {
+    throw new ImageListError(listFile, "cannot read the image list file");
+  }
+  const parsed = parseImageList(text);
   const limit = options.exampleLimit ?? 5;
   const counts = new Map<number, number>();
   for (const e of parsed.entries) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseImageList, scanImageList } from "../../src/load/image-list.js";
+import { ImageListError, parseImageList, scanImageList } from "../../src/load/image-list.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-imagelist-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -77,6 +77,10 @@ describe("WindowData lists", () => {
       { path: "/data/a b.jpg", label: 4, line: 8 },
     ]);
     expect(parsed.malformed).toEqual([{ line: 15, reason: expect.stringMatching(/class_index/) }]);
+  });
+
+  it("names an unreadable list file with a typed error", () => {
+    expect(() => scanImageList(path.join(tmp, "no-such-list.txt"))).toThrow(ImageListError);
   });
 
   it("checks each image once", () => {
