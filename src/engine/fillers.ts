@@ -68,13 +68,18 @@ export function fillBlob(blob: Blob, filler: PlainMessage | undefined, random: (
     }
     case "uniform": {
       rejectSparse(type, filler);
-      fillUniform(data, numberField(filler, "min", 0), numberField(filler, "max", 1), random);
+      const min = numberField(filler, "min", 0);
+      const max = numberField(filler, "max", 1);
+      // caffe_rng_uniform checks a <= b.
+      if (!(min <= max)) throw new FillerError(`uniform filler needs min <= max (got min: ${min}, max: ${max})`);
+      fillUniform(data, min, max, random);
       return;
     }
     case "gaussian": {
       const mean = numberField(filler, "mean", 0);
       const std = numberField(filler, "std", 1);
-      if (!(std >= 0)) throw new FillerError(`gaussian filler needs std >= 0 (got std: ${std})`);
+      // caffe_rng_gaussian checks sigma > 0: std 0 aborts Caffe.
+      if (!(std > 0)) throw new FillerError(`gaussian filler needs std > 0 (got std: ${std})`);
       for (let i = 0; i < data.length; i++) data[i] = gaussian(random, mean, std);
       const sparse = numberField(filler, "sparse", -1);
       if (sparse >= 0) {

@@ -110,5 +110,7 @@ describe("fillBlob", () => {
     const b = makeBlob([2, 2]);
     expect(() => fillBlob(b, { type: "glorot" }, seededRandom(1))).toThrow(FillerError);
     expect(() => fillBlob(b, { type: "xavier", sparse: 2 }, seededRandom(1))).toThrow(/sparse/);
+    expect(() => fillBlob(b, { type: "gaussian", std: 0 }, seededRandom(1))).toThrow(/std > 0 \(got std: 0\)/);
+    expect(() => fillBlob(b, { type: "uniform", min: 1, max: -1 }, seededRandom(1))).toThrow(/min: 1, max: -1/);
   });
 });
