@@ -8,7 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import yargs from "yargs";
 import { ConfigError } from "../config/errors.js";
-import { hasParseErrors, lintFilesDetailed } from "../lint/lint-files.js";
+import { hasParseErrors, lintFilesDetailed, type LintFilesOptions } from "../lint/lint-files.js";
+import { applyFixes } from "./fix.js";
 import { TOOL_VERSION } from "../lint/version.js";
 import { formatters, formatterNames, isFormatterName } from "../report/formatters.js";
 import { reportTotals } from "../report/finalize.js";
@@ -36,12 +37,13 @@ export interface LintArgs {
   probeBatch?: number;
   probeSeed?: number;
   probeBudget?: number;
+  fix?: boolean;
 }
 
 async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
   if (!isFormatterName(args.format)) throw new UsageError(`unknown format '${args.format}' (use ${formatterNames.join(", ")})`);
   if (args.files.length === 0 && !args.log) throw new UsageError("no input: give a net or solver prototxt (and/or --log train.log); see 'bnlint --help'");
-  const { report } = lintFilesDetailed(args.files, {
+  const lintOptions: LintFilesOptions = {
     cwd: io.cwd,
     ...(args.config ? { configFile: args.config } : {}),
     ...(args.proto ? { proto: path.resolve(io.cwd, args.proto) } : {}),
@@ -57,8 +59,17 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
       ...(args.probeSeed !== undefined ? { seed: args.probeSeed } : {}),
       ...(args.probeBudget !== undefined ? { budgetSeconds: positive(args.probeBudget, "--probe-budget") } : {}),
     },
-  });
-  const finalReport = args.log ? await attachLog(report, path.resolve(io.cwd, args.log), io) : report;
+  };
+  const { report, maxWarnings: configMaxWarnings } = lintFilesDetailed(args.files, lintOptions);
+  const maxWarnings = args.maxWarnings ?? configMaxWarnings;
+  let linted = report;
+  if (args.fix) {
+    const applied = applyFixes(report);
+    for (const [file, count] of applied) io.stderr(`bnlint: applied ${count} fix${count === 1 ? "" : "es"} to ${path.relative(io.cwd, file) || file}\n`);
+    // Report what is left after fixing, as ESLint does.
+    if (applied.size > 0) linted = lintFilesDetailed(args.files, { ...lintOptions, probe: "off" }).report;
+  }
+  const finalReport = args.log ? await attachLog(linted, path.resolve(io.cwd, args.log), io) : linted;
   const color = args.color ?? (args.output === undefined && io.stdoutIsTTY && !io.env["NO_COLOR"]);
   const text = formatters[args.format](finalReport, { color, cwd: io.cwd });
   if (args.output) {
@@ -69,8 +80,8 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
   if (hasParseErrors(finalReport)) return 2;
   const totals = reportTotals(finalReport);
   if (totals.errorCount > 0) return 1;
-  if (args.maxWarnings !== undefined && args.maxWarnings >= 0 && totals.warningCount > args.maxWarnings) {
-    io.stderr(`bnlint found ${totals.warningCount} warnings (more than --max-warnings ${args.maxWarnings})\n`);
+  if (maxWarnings !== undefined && maxWarnings >= 0 && totals.warningCount > maxWarnings) {
+    io.stderr(`bnlint found ${totals.warningCount} warnings (more than ${args.maxWarnings !== undefined ? "--max-warnings" : "maxWarnings"} ${maxWarnings})\n`);
     return 1;
   }
   return 0;
@@ -116,6 +127,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           .option("color", { type: "boolean", describe: "force colour on or off (default: on for a terminal)" })
           .option("log", { type: "string", describe: "a Caffe training log to diagnose (with or without the net)" })
           .option("list-rules", { type: "boolean", describe: "list the rules and exit" })
+          .option("fix", { type: "boolean", describe: "apply the automatic fixes to the prototxt files, then report what is left" })
           .option("probe", { type: "boolean", describe: "run the training probe (default: when a divergence finding exists); --no-probe to skip it" })
           .option("probe-iters", { type: "number", describe: "probe iterations (default 30)" })
           .option("probe-batch", { type: "number", describe: "probe batch size (default: the net's, at most 32)" })
@@ -140,6 +152,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
             maxWarnings: a["max-warnings"],
             color: a.color,
             log: a.log,
+            fix: a.fix,
             probe: a.probe,
             probeIters: a["probe-iters"],
             probeBatch: a["probe-batch"],

@@ -48,14 +48,17 @@ export function knownRuleIds(): string[] {
 }
 
 /** Lints each path and returns the report; also returns each file's outcome for later stages. */
-export function lintFilesDetailed(paths: readonly string[], options: LintFilesOptions = {}): { report: LintReport; outcomes: LintOutcome[] } {
+export function lintFilesDetailed(paths: readonly string[], options: LintFilesOptions = {}): { report: LintReport; outcomes: LintOutcome[]; maxWarnings?: number } {
   const cwd = options.cwd ?? process.cwd();
   const results: { file: string; findings: Finding[] }[] = [];
   const outcomes: LintOutcome[] = [];
   let probe: ProbeSection | undefined;
+  let maxWarnings: number | undefined;
   for (const input of paths) {
     const file = path.resolve(cwd, input);
     const config = options.config ?? loadConfig(path.dirname(file), options.configFile && path.resolve(cwd, options.configFile), knownRuleIds());
+    // The strictest limit of the configurations in force.
+    if (config.maxWarnings !== undefined) maxWarnings = Math.min(maxWarnings ?? Infinity, config.maxWarnings);
     let text: string | undefined;
     try {
       text = fs.readFileSync(file, "utf8");
@@ -85,7 +88,7 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
     rules: allRuleMeta(),
     ...(probe ? { probe } : {}),
   });
-  return { report, outcomes };
+  return { report, outcomes, ...(maxWarnings !== undefined ? { maxWarnings } : {}) };
 }
 
 /** The report's probe section: the probe's report, or why it did not run. */

@@ -149,3 +149,31 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
     expect(sarif.runs[0].results[0].ruleId).toBe("bn-global-stats-phase");
   });
 });
+
+describe("bnlint --fix", () => {
+  it("writes the fixes into the prototxt and reports what is left", async () => {
+    const dir = tempDir({
+      "train_val.prototxt": fs.readFileSync(path.join(EXAMPLE, "train_val.prototxt"), "utf8"),
+      ".bnlintrc.json": JSON.stringify({ maxWarnings: 0 }),
+    });
+    const r = await cli(["train_val.prototxt", "--fix", "--no-probe", "-f", "json"], dir);
+    expect(r.err).toMatch(/applied 2 fixes to train_val\.prototxt/);
+    const fixed = fs.readFileSync(path.join(dir, "train_val.prototxt"), "utf8");
+    expect(fixed).not.toMatch(/use_global_stats/);
+    expect(JSON.parse(r.out).results[0].findings).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
+  it("takes maxWarnings from the configuration when the flag is absent", async () => {
+    const dir = tempDir({
+      ".bnlintrc.json": JSON.stringify({ maxWarnings: 0 }),
+      "net.prototxt": `layer { name: "d" type: "ImageData" top: "data" top: "label" include { phase: TRAIN } transform_param { scale: 0.00390625 } image_data_param { source: "l.txt" batch_size: 32 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+`,
+    });
+    const r = await cli(["net.prototxt", "--no-probe"], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/more than maxWarnings 0/);
+  });
+});
