@@ -119,6 +119,7 @@ describe("scanDataset on mdb_load fixtures", () => {
     ["one_based40", "shuffled"],
     ["sorted40", "unshuffled"],
     ["imbalanced200", "shuffled"],
+    ["random_insert600", "shuffled"],
   ])("%s is %s", (name, verdict) => {
     const exp = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.expected.json`), "utf8"));
     const stats = scanDataset(path.join(FIXTURES, name));

@@ -20,7 +20,7 @@ interface FixtureExpectation {
   labels_in_key_order: number[];
   shape_chw: number[];
 }
-const NAMES = ["mnist40", "one_based40", "sorted40", "overflow3", "imbalanced200"];
+const NAMES = ["mnist40", "one_based40", "sorted40", "overflow3", "imbalanced200", "random_insert600"];
 
 describe("LMDB reader on fixtures written by mdb_load", () => {
   for (const name of NAMES) {

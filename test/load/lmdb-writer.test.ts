@@ -36,6 +36,8 @@ const CASES: { name: string; recs: { key: Uint8Array; value: Uint8Array }[]; pag
   { name: "overflow", recs: records(30, (i) => (i % 3 === 0 ? 3083 : i === 7 ? 200_000 : 100)) },
   { name: "boundary", recs: records(12, (i) => 2038 - 8 - 8 + (i % 4) - 1) },
   { name: "empty", recs: [] },
+  // Larger than the reader's 1 MiB windows: the tree and overflow windows are refilled many times.
+  { name: "multi-window", recs: records(5000, (i) => (i % 97 === 0 ? 9000 : 600)) },
 ];
 
 describe("writeLmdb round trip through openLmdb", () => {
