@@ -2,6 +2,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
+  isV1Net,
   netFormat,
   positionsOf,
   spanOf,
@@ -22,6 +23,9 @@ describe("netFormat", () => {
     expect(netFormat(bindText('layers { layer { name: "a" type: "relu" } }').message)).toBe("V0");
     expect(netFormat(bindText('layer { name: "a" type: "ReLU" } layers { name: "b" type: RELU }').message)).toBe("mixed");
     expect(netFormat(bindText('name: "empty"').message)).toBe("V2");
+    expect(isV1Net(bindText('layers { name: "a" type: RELU }').message)).toBe(true);
+    expect(isV1Net(bindText('layers { layer { name: "a" type: "relu" } }').message)).toBe(true);
+    expect(isV1Net(bindText('layer { name: "a" type: "ReLU" }').message)).toBe(false);
   });
 });
 
