@@ -5,9 +5,9 @@
  * pixel value range and per-channel mean/std, label histogram and whether the
  * labels look shuffled along the keys.
  *
- * Bounded work on large datasets: at most `maxRecords` records are read (the
- * key-order prefix, i.e. the records training starts with; the total count
- * still comes from the meta page). Pixel statistics use a reproducible random
+ * Bounded work on large datasets: at most `maxRecords` records and about
+ * `maxBytes` of values are read (the key-order prefix, i.e. the records
+ * training starts with; the total count still comes from the meta page). Pixel statistics use a reproducible random
  * subset of about `pixelSampleRecords` of the scanned records, drawn with a
  * seeded generator, so they cost little even when every record is decoded.
  * Output is plain JSON-serialisable data.
@@ -54,6 +54,8 @@ function cursorOverEntries(entries: Iterable<{ key: Uint8Array; value: Uint8Arra
 export interface ScanOptions {
   /** Records to read at most (a key-order prefix); default 100,000. */
   maxRecords?: number;
+  /** Stop after reading this many value bytes (large encoded images); default 1 GiB. */
+  maxBytes?: number;
   /** Target number of records whose pixels enter value statistics; default 1,000. */
   pixelSampleRecords?: number;
   /** Seed of the pixel-sample draw; default 1. */
@@ -100,7 +102,7 @@ export interface DatasetStats {
   /** Records actually read. */
   scanned: number;
   /** How the scanned records and the pixel sample were chosen. */
-  sampling: { prefix: boolean; maxRecords: number; pixelRecords: number; seed: number };
+  sampling: { prefix: boolean; maxRecords: number; maxBytes: number; pixelRecords: number; seed: number };
   firstKeys: string[];
   maxValueBytes: number;
   /** Shape (C, H, W) of the first decodable record, and those disagreeing with it. */
@@ -236,6 +238,8 @@ function finishPixels(acc: PixelAccumulator | null): DatasetStats["pixels"] {
 export function scanDataset(source: string | LmdbEnv | RecordStream, options: ScanOptions = {}): DatasetStats {
   const stream: RecordStream = typeof source === "string" ? openLmdb(source) : source;
   const maxRecords = options.maxRecords ?? 100_000;
+  const maxBytes = options.maxBytes ?? 2 ** 30;
+  let bytesRead = 0;
   const seed = options.seed ?? 1;
   const limit = options.exampleKeys ?? 5;
   const total = stream.count;
@@ -264,11 +268,12 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
   const key = () => cursor.keyBuf.subarray(cursor.keyStart, cursor.keyEnd);
   const f = newDatumFields();
   try {
-    while (scanned < maxRecords && cursor.next()) {
+    while (scanned < maxRecords && bytesRead < maxBytes && cursor.next()) {
       scanned++;
       const buf = cursor.valueBuf;
       const start = cursor.valueStart;
       const end = cursor.valueEnd;
+      bytesRead += end - start;
       if (firstKeys.length < 3) firstKeys.push(keyText(key()));
       if (end - start > maxValueBytes) maxValueBytes = end - start;
       if (options.onProgress && (scanned & 4095) === 0) options.onProgress(scanned, total ?? scanned);
@@ -376,7 +381,7 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
   return {
     count: total ?? scanned,
     scanned,
-    sampling: { prefix: total !== undefined && scanned < total, maxRecords, pixelRecords: pixels?.records ?? 0, seed },
+    sampling: { prefix: total !== undefined && scanned < total, maxRecords, maxBytes, pixelRecords: pixels?.records ?? 0, seed },
     firstKeys,
     maxValueBytes,
     shape: { chw: refShape, consistent: mismatches.count === 0, mismatches, distinct: [...shapes.values()] },

@@ -178,6 +178,13 @@ describe("scanDataset on built streams", () => {
     expect(Object.values(a.labels.histogram).reduce((x, y) => x + y, 0)).toBe(300);
   });
 
+  it("stops at the byte budget", () => {
+    const values = Array.from({ length: 100 }, (_, i) => encodeDatum({ ...shape, data: pixelsOf(i), label: i % 3 }));
+    const stats = scanDataset(stream(values), { maxBytes: 10 * values[0]!.length });
+    expect(stats.scanned).toBe(10);
+    expect(stats.sampling.prefix).toBe(true);
+  });
+
   it("reports progress", () => {
     const calls: number[] = [];
     scanDataset(stream(Array.from({ length: 9000 }, () => encodeDatum({ channels: 1, height: 1, width: 1, data: new Uint8Array(1), label: 0 }))), {
