@@ -87,73 +87,83 @@ function int64(value: number): number {
   return value >= 2 ** 63 ? value - 2 ** 64 : value;
 }
 
-function decodeShape(bytes: Uint8Array, start: number, end: number): number[] {
+/**
+ * Visit every field of the message in bytes[start, end): `visit` reads the
+ * fields it wants from `r` and returns true; any other field is skipped.
+ */
+function forEachField(bytes: Uint8Array, start: number, end: number, visit: (field: number, wire: number, r: Reader) => boolean): void {
   const r = reader(bytes, start, end);
-  const dims: number[] = [];
   while (r.pos < r.end) {
     const tag = readVarint(r);
-    const field = Math.floor(tag / 8);
     const wire = tag & 7;
-    if (field === 1 && wire === WIRE_LEN) {
+    if (!visit(Math.floor(tag / 8), wire, r)) skipField(r, wire);
+  }
+}
+
+function decodeShape(bytes: Uint8Array, start: number, end: number): number[] {
+  const dims: number[] = [];
+  forEachField(bytes, start, end, (field, wire, r) => {
+    if (field !== 1) return false;
+    if (wire === WIRE_VARINT) dims.push(int64(readVarint(r)));
+    else if (wire === WIRE_LEN) {
       const [s, e] = readLength(r);
       const inner = reader(bytes, s, e);
       while (inner.pos < inner.end) dims.push(int64(readVarint(inner)));
-    } else if (field === 1 && wire === WIRE_VARINT) dims.push(int64(readVarint(r)));
-    else skipField(r, wire);
-  }
+    } else return false;
+    return true;
+  });
   return dims;
 }
 
+/** Packed little-endian floats as an aligned Float32Array of their own. */
+function packedFloats(bytes: Uint8Array, s: number, e: number, view: DataView): Float32Array {
+  if ((e - s) % 4 !== 0) throw new WeightsError("packed float data with a length that is not a multiple of 4");
+  const chunk = new Float32Array((e - s) / 4);
+  if (littleEndian) new Uint8Array(chunk.buffer).set(bytes.subarray(s, e));
+  else for (let i = 0; i < chunk.length; i++) chunk[i] = view.getFloat32(s + 4 * i, true);
+  return chunk;
+}
+
+function fixedWidth(r: Reader, width: 4 | 8): number {
+  if (r.pos + width > r.end) truncated();
+  const value = width === 4 ? r.view.getFloat32(r.pos, true) : r.view.getFloat64(r.pos, true);
+  r.pos += width;
+  return value;
+}
+
 function decodeBlob(bytes: Uint8Array, start: number, end: number): StoredBlob {
-  const r = reader(bytes, start, end);
   const legacy = [0, 0, 0, 0];
   let sawLegacy = false;
   let shape: number[] | undefined;
   const floatChunks: Float32Array[] = [];
-  const singles: number[] = [];
   const doubles: number[] = [];
-  while (r.pos < r.end) {
-    const tag = readVarint(r);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  forEachField(bytes, start, end, (field, wire, r) => {
     if (field >= 1 && field <= 4 && wire === WIRE_VARINT) {
       legacy[field - 1] = int64(readVarint(r));
       sawLegacy = true;
     } else if (field === 5 && wire === WIRE_LEN) {
       const [s, e] = readLength(r);
-      if ((e - s) % 4 !== 0) throw new WeightsError("packed float data with a length that is not a multiple of 4");
-      // Copy so the Float32Array is 4-byte aligned (and independent of the file buffer).
-      const chunk = new Float32Array((e - s) / 4);
-      new Uint8Array(chunk.buffer).set(bytes.subarray(s, e));
-      if (!littleEndian) for (let i = 0; i < chunk.length; i++) chunk[i] = r.view.getFloat32(s + 4 * i, true);
-      floatChunks.push(chunk);
-    } else if (field === 5 && wire === WIRE_32BIT) {
-      if (r.pos + 4 > r.end) truncated();
-      singles.push(r.view.getFloat32(r.pos, true));
-      r.pos += 4;
-    } else if (field === 7 && wire === WIRE_LEN) {
+      floatChunks.push(packedFloats(bytes, s, e, r.view));
+    } else if (field === 5 && wire === WIRE_32BIT) floatChunks.push(Float32Array.of(fixedWidth(r, 4)));
+    else if (field === 7 && wire === WIRE_LEN) {
       const [s, e] = readLength(r);
       shape = decodeShape(bytes, s, e);
     } else if (field === 8 && wire === WIRE_LEN) {
       const [s, e] = readLength(r);
       for (let p = s; p + 8 <= e; p += 8) doubles.push(r.view.getFloat64(p, true));
-    } else if (field === 8 && wire === WIRE_64BIT) {
-      if (r.pos + 8 > r.end) truncated();
-      doubles.push(r.view.getFloat64(r.pos, true));
-      r.pos += 8;
-    } else skipField(r, wire);
-  }
+    } else if (field === 8 && wire === WIRE_64BIT) doubles.push(fixedWidth(r, 8));
+    else return false;
+    return true;
+  });
   let data: Float32Array;
-  if (floatChunks.length === 1 && singles.length === 0) data = floatChunks[0]!;
+  if (floatChunks.length === 1) data = floatChunks[0]!;
   else {
-    const total = floatChunks.reduce((n, c) => n + c.length, 0) + singles.length;
-    data = new Float32Array(total);
+    data = new Float32Array(floatChunks.reduce((n, c) => n + c.length, 0));
     let offset = 0;
     for (const chunk of floatChunks) {
       data.set(chunk, offset);
       offset += chunk.length;
     }
-    data.set(singles, offset);
   }
   if (data.length === 0 && doubles.length > 0) data = Float32Array.from(doubles);
   if (shape) return { shape, legacyShape: false, data };
@@ -163,41 +173,29 @@ function decodeBlob(bytes: Uint8Array, start: number, end: number): StoredBlob {
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function decodeLayer(bytes: Uint8Array, start: number, end: number, nameField: number, blobsField: number): StoredLayer {
-  const r = reader(bytes, start, end);
   let name = "";
   const blobs: StoredBlob[] = [];
-  while (r.pos < r.end) {
-    const tag = readVarint(r);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (field === nameField && wire === WIRE_LEN) {
-      const [s, e] = readLength(r);
-      name = new TextDecoder().decode(bytes.subarray(s, e));
-    } else if (field === blobsField && wire === WIRE_LEN) {
-      const [s, e] = readLength(r);
-      blobs.push(decodeBlob(bytes, s, e));
-    } else skipField(r, wire);
-  }
+  forEachField(bytes, start, end, (field, wire, r) => {
+    if (wire !== WIRE_LEN || (field !== nameField && field !== blobsField)) return false;
+    const [s, e] = readLength(r);
+    if (field === nameField) name = new TextDecoder().decode(bytes.subarray(s, e));
+    else blobs.push(decodeBlob(bytes, s, e));
+    return true;
+  });
   return { name, blobs };
 }
 
 /** The named layers and their blobs stored in a binary NetParameter (V2 `layer` entries, then V1 `layers`). */
 export function decodeCaffemodel(bytes: Uint8Array): StoredLayer[] {
-  const r = reader(bytes, 0, bytes.length);
   const v2: StoredLayer[] = [];
   const v1: StoredLayer[] = [];
-  while (r.pos < r.end) {
-    const tag = readVarint(r);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (field === 100 && wire === WIRE_LEN) {
-      const [s, e] = readLength(r);
-      v2.push(decodeLayer(bytes, s, e, 1, 7));
-    } else if (field === 2 && wire === WIRE_LEN) {
-      const [s, e] = readLength(r);
-      v1.push(decodeLayer(bytes, s, e, 4, 6));
-    } else skipField(r, wire);
-  }
+  forEachField(bytes, 0, bytes.length, (field, wire, r) => {
+    if (wire !== WIRE_LEN || (field !== 100 && field !== 2)) return false;
+    const [s, e] = readLength(r);
+    if (field === 100) v2.push(decodeLayer(bytes, s, e, 1, 7));
+    else v1.push(decodeLayer(bytes, s, e, 4, 6));
+    return true;
+  });
   // Caffe upgrades a V1 file before copying; a file never mixes both.
   return v2.length > 0 ? v2 : v1;
 }
