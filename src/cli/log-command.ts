@@ -3,16 +3,20 @@ import fs from "node:fs";
 import type { LintReport } from "../findings.js";
 import { diagnoseLogFile, parseLogFile, seriesToCsv } from "../log/index.js";
 import type { CliIo } from "./io.js";
+import { linkLogVerdicts } from "../lint/log-link.js";
+import type { NetModel } from "../model/types.js";
 import { UsageError } from "./io.js";
 
 function ensureReadable(file: string): void {
   if (!fs.existsSync(file)) throw new UsageError(`${file}: no such log file`);
 }
 
-/** Adds the log's diagnosis to the report (`log` section). */
-export async function attachLog(report: LintReport, file: string, io: CliIo): Promise<LintReport> {
+/** Adds the log's diagnosis to the report (`log` section) and marks the findings it confirms. */
+export async function attachLog(report: LintReport, file: string, io: CliIo, model: NetModel | undefined): Promise<LintReport> {
   ensureReadable(file);
   const { json } = await diagnoseLogFile(file, progressPrinter(io));
+  const findings = report.results.flatMap((r) => r.findings);
+  for (const [finding, confirmation] of linkLogVerdicts(findings, json.verdicts, model)) finding.confirmedByLog = confirmation;
   return { ...report, log: json };
 }
 

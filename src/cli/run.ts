@@ -60,7 +60,7 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
       ...(args.probeBudget !== undefined ? { budgetSeconds: positive(args.probeBudget, "--probe-budget") } : {}),
     },
   };
-  const { report, maxWarnings: configMaxWarnings } = lintFilesDetailed(args.files, lintOptions);
+  const { report, outcomes, maxWarnings: configMaxWarnings } = lintFilesDetailed(args.files, lintOptions);
   const maxWarnings = args.maxWarnings ?? configMaxWarnings;
   let linted = report;
   if (args.fix) {
@@ -69,7 +69,7 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     // Report what is left after fixing, as ESLint does.
     if (applied.size > 0) linted = lintFilesDetailed(args.files, { ...lintOptions, probe: "off" }).report;
   }
-  const finalReport = args.log ? await attachLog(linted, path.resolve(io.cwd, args.log), io) : linted;
+  const finalReport = args.log ? await attachLog(linted, path.resolve(io.cwd, args.log), io, outcomes.find((o) => o.net)?.net) : linted;
   const color = args.color ?? (args.output === undefined && io.stdoutIsTTY && !io.env["NO_COLOR"]);
   const text = formatters[args.format](finalReport, { color, cwd: io.cwd });
   if (args.output) {
