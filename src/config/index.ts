@@ -17,4 +17,4 @@ export {
   type MalformedDirective,
 } from "./directives.js";
 export { CONFIG_RULES, DIRECTIVE_RULE_ID, PARSE_ERROR_RULE_ID, UNUSED_DIRECTIVE_RULE_ID } from "./builtin-rules.js";
-export { closestMatch, didYouMean, editDistance } from "./suggest.js";
+export { didYouMean } from "./suggest.js";

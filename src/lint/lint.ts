@@ -18,9 +18,10 @@ import { parseTextFormat, TextFormatError } from "../prototxt/index.js";
 import type { Document } from "../prototxt/ast.js";
 import { bindMessage, loadSchema, messageType, type Schema } from "../schema/index.js";
 import { spanOf as spanOfField, type PlainMessage } from "../schema/types.js";
-import { upgradeNet } from "../schema/upgrade.js";
+import { upgradeNet, upgradeSolver } from "../schema/upgrade.js";
+import type { SchemaDiagnostic } from "../schema/types.js";
 import { runRules } from "./run-rules.js";
-import { MISSING_FILE_RULE_ID } from "./builtin-rules.js";
+import { DEPRECATED_FORMAT_RULE_ID, MISSING_FILE_RULE_ID } from "./builtin-rules.js";
 
 export interface LintOptions {
   /** Directory relative paths are resolved against first (default: process.cwd()). */
@@ -138,6 +139,7 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
 
   if (isSolverMessage(parsed.message, schema, parsed.doc)) {
     const solver: SolverModel = { file, solver: parsed.message };
+    findings.push(...upgradeFindings(upgradeSolver(parsed.message).notes, file));
     const outcome: LintOutcome = { findings, files: [file], solver, documents };
     const net = loadSolverNet(solver, options, schema, outcome);
     const pretrainedFrom = options.weights ?? solverWeights(solver.solver)[0];
@@ -148,6 +150,7 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
   }
 
   const upgraded = upgradeNet(parsed.message);
+  findings.push(...upgradeFindings(upgraded.notes, file));
   const model = buildNetModel(upgraded.net, file, { stages: options.stages, level: options.level, original: parsed.message });
   const context: RuleContext = { file, model, options: {}, sourceLines: lines, ...(options.weights ? { pretrainedFrom: options.weights } : {}) };
   findings.push(...runConfigured(options, context, () => lines));
@@ -172,8 +175,8 @@ function loadSolverNet(solver: SolverModel, options: LintOptions, schema: Schema
   const inline = sub(s, "train_net_param") ?? sub(s, "net_param");
   const states = { trainState: sub(s, "train_state"), testState: subs(s, "test_state")[0], stages: options.stages, level: options.level };
   if (inline) {
-    const upgraded = upgradeNet(inline);
-    return { model: buildNetModel(upgraded.net, solver.file, { ...states, original: inline }), file: solver.file };
+    // Caffe does not upgrade nets written inside a solver (upgradeSolver warns about V1 ones).
+    return { model: buildNetModel(inline, solver.file, { ...states, original: inline }), file: solver.file };
   }
   const field = str(s, "train_net") !== undefined ? "train_net" : str(s, "net") !== undefined ? "net" : undefined;
   if (!field) {
@@ -204,7 +207,25 @@ function loadSolverNet(solver: SolverModel, options: LintOptions, schema: Schema
   if (!("doc" in parsed)) return undefined;
   outcome.documents.set(resolved.path, parsed.doc);
   const upgraded = upgradeNet(parsed.message);
+  outcome.findings.push(...upgradeFindings(upgraded.notes, resolved.path));
   return { model: buildNetModel(upgraded.net, resolved.path, { ...states, original: parsed.message }), file: resolved.path, lines: text.split(/\r?\n/) };
+}
+
+/**
+ * What upgrading said: errors are nets Caffe refuses to upgrade (parse errors);
+ * warnings are deprecated forms it upgrades silently.
+ */
+function upgradeFindings(notes: readonly SchemaDiagnostic[], file: string): Finding[] {
+  return notes.map((n) => ({
+    ruleId: n.severity === "error" ? PARSE_ERROR_RULE_ID : DEPRECATED_FORMAT_RULE_ID,
+    severity: n.severity === "error" ? ("error" as const) : ("info" as const),
+    message: n.message,
+    file,
+    line: n.line,
+    column: n.column,
+    ...(n.endLine !== undefined ? { endLine: n.endLine, endColumn: n.endColumn } : {}),
+    phases: [],
+  }));
 }
 
 function missingNetFinding(solver: SolverModel): Finding {
