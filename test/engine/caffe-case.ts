@@ -60,6 +60,8 @@ export interface CaseRun {
   paramsMeanAbs: Record<string, number[]>[];
   /** data_sum and label_sum per iteration (last sub-pass). */
   sums: { data: number; label: number }[];
+  /** BatchNorm statistics right after loading init.caffemodel. */
+  bnInit: IterationDetail["bn"];
   /** Every layer's param values after the last update (before the final forward pass, which moves BatchNorm statistics). */
   finalParams: Map<string, Float32Array[]>;
   /** Loss of one more forward-only pass after the last update (Solver::Solve's final pass), when asked for; else NaN. */
@@ -155,6 +157,9 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
   const { netParam, solverParam, ctx } = loadCase(caseDir);
   const net = buildNet(netParam, ctx, registry);
   loadCaffemodel(fs.readFileSync(path.join(caseDir, "init.caffemodel")), net);
+  const bnStats = (): IterationDetail["bn"] =>
+    Object.fromEntries(net.layers.filter((l) => l.type === "BatchNorm").map((l) => [l.name, Object.fromEntries(BN_FIELDS.map((f, i) => [f, Array.from(l.instance.params[i]!.data)])) as IterationDetail["bn"][string]]));
+  const bnInit = bnStats();
   const settings = readSolverSettings(solverParam);
   const solver = createSolver(settings, net);
   const details = new Map<number, IterationDetail>();
@@ -195,14 +200,11 @@ export function runCase(caseDir: string, registry: Record<string, LayerDefinitio
       const detail = details.get(result.iter);
       if (!detail) return;
       detail.paramsAfter = paramsOf();
-      for (const layer of net.layers.filter((l) => l.type === "BatchNorm")) {
-        const p = layer.instance.params;
-        detail.bn[layer.name] = Object.fromEntries(BN_FIELDS.map((f, i) => [f, Array.from(p[i]!.data)])) as IterationDetail["bn"][string];
-      }
+      detail.bn = bnStats();
     },
   });
   const trainMs = performance.now() - started;
   const finalParams = new Map(net.layers.map((l) => [l.name, l.instance.params.map((p) => Float32Array.from(p.data))]));
   const finalForwardLoss = finalForward ? forward(net) : NaN;
-  return { net, settings, results, details, nonFiniteOrigin, sums, paramsMeanAbs, finalParams, finalForwardLoss, trainMs };
+  return { net, settings, results, details, nonFiniteOrigin, sums, paramsMeanAbs, bnInit, finalParams, finalForwardLoss, trainMs };
 }

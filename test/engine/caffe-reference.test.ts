@@ -94,7 +94,7 @@ interface Reference {
     nonfinite?: { after_forward_backward: { blobs: { blob: string }[]; params: { layer: string; index: number }[] } };
   }[];
   detail: Record<string, { blobs: Record<string, RefBlob>; params_before_update: Record<string, RefBlob[]>; params_after_update: Record<string, RefBlob[]> }>;
-  bn_blobs?: Record<string, Record<string, { mean: number[]; variance: number[]; factor: number[] }>>;
+  bn_blobs?: Record<string, BnValues>;
   final_forward: { iter: number; loss: number | string };
   expected_verdict: { verdict: string; first_nonfinite_loss_iter?: number; first_blob_forward_order_data_or_diff?: string; first_blob_nonfinite_data?: string };
 }
@@ -137,6 +137,21 @@ function compareBlob(label: string, ours: BlobSnapshot | undefined, ref: RefBlob
   compareStats(`${label} diff`, ours.diff, ref.diff, count, out);
 }
 
+type BnValues = Record<string, { mean: number[]; variance: number[]; factor: number[] }>;
+
+/** BatchNorm statistics element by element, relative to the largest |value| of each array. */
+function compareBn(label: string, ours: BnValues, ref: BnValues | undefined, out: string[]): void {
+  for (const [layer, stats] of Object.entries(ref ?? {})) {
+    for (const field of ["mean", "variance", "factor"] as const) {
+      const got = ours[layer]?.[field] ?? [];
+      const scale = Math.max(...stats[field].map(Math.abs));
+      stats[field].forEach((v, k) => {
+        if (!close(got[k] ?? NaN, v, STAT_RTOL, scale, NOISE_FLOOR)) out.push(`${label} bn ${layer}.${field}[${k}] ${got[k]} vs Caffe ${v}`);
+      });
+    }
+  }
+}
+
 function compareDetails(run: CaseRun, ref: Reference, detailIters: number[]): string[] {
   const out: string[] = [];
   for (const i of detailIters) {
@@ -148,15 +163,7 @@ function compareDetails(run: CaseRun, ref: Reference, detailIters: number[]): st
         blobs.forEach((blob, j) => compareBlob(`it${i} ${phase}-update ${layer}[${j}]`, ourParams[layer]?.[j], blob, out));
       }
     }
-    const refBn = ref.bn_blobs?.[String(i)];
-    for (const [layer, stats] of Object.entries(refBn ?? {})) {
-      for (const field of ["mean", "variance", "factor"] as const) {
-        const got = ours.bn[layer]?.[field] ?? [];
-        stats[field].forEach((v, k) => {
-          if (!close(got[k] ?? NaN, v, STAT_RTOL, Math.max(...stats[field].map(Math.abs)))) out.push(`it${i} bn ${layer}.${field}[${k}] ${got[k]} vs Caffe ${v}`);
-        });
-      }
-    }
+    compareBn(`it${i}`, ours.bn, ref.bn_blobs?.[String(i)], out);
   }
   return out;
 }
@@ -244,7 +251,8 @@ describe.skipIf(!fs.existsSync(PACK))("engine against real Caffe (../shared/caff
         if (i < 10 && !close(r.gradL2, num(expected.grad_l2_norm), GRAD_NORM_RTOL_EARLY)) problems.push(`it${i} grad_l2_norm ${r.gradL2} vs Caffe ${expected.grad_l2_norm}`);
         if (expected.clip && (r.clipScale !== 1) !== expected.clip.applied) problems.push(`it${i} clipping applied ${r.clipScale !== 1} vs Caffe ${expected.clip.applied}`);
       });
-      if (!CHAOTIC.has(name)) problems.push(...compareDetails(run, ref, detailIters));
+      compareBn("init", run.bnInit, ref.bn_blobs?.init, problems);
+      problems.push(...compareDetails(run, ref, CHAOTIC.has(name) ? detailIters.filter((i) => i < CHAOTIC_LOSS_ITERATIONS) : detailIters));
       const worst = run.results.slice(0, lossIters).reduce((m, r, i) => Math.max(m, Math.abs(r.loss / num(ref.iterations[i]!.loss) - 1)), 0);
       console.info(`${name}: largest relative loss difference over ${lossIters} iterations: ${worst.toExponential(2)}`);
       expect(problems.slice(0, 40)).toEqual([]);
