@@ -3,7 +3,7 @@ import { defineRule, phaseNets } from "./types.js";
 import type { RuleReport } from "./types.js";
 import { insertField, replaceValue } from "./fix.js";
 
-type MessageId = "listNotShuffled";
+type MessageId = "listNotShuffled" | "lmdbInKeyOrder";
 
 export default defineRule<MessageId>({
   meta: {
@@ -13,6 +13,8 @@ export default defineRule<MessageId>({
     defaultSeverity: "warning",
     fixable: true,
     messages: {
+      lmdbInKeyOrder:
+        "'{{source}}' stores its labels in runs along the key order ({{changes}} label changes between neighbouring records where a shuffled database has about {{expected}}): Caffe's Data layer reads in key order and cannot shuffle, so batches hold one class at a time. Write a shuffled copy with 'bnlint data shuffle {{source}} {{source}}_shuffled'",
       listNotShuffled:
         "ImageData layer '{{layer}}' reads its list in file order (no 'shuffle: true'): lists written class by class give batches of one class, and the net learns whichever class it saw last",
     },
@@ -43,6 +45,20 @@ export default defineRule<MessageId>({
     for (const [phase, net] of phaseNets(context)) {
       if (phase !== "TRAIN") continue;
       for (const layer of net.layers) {
+        const dataset = context.datasets?.find((d) => d.layerIndex === layer.index);
+        const order = dataset?.stats?.labelOrder;
+        if (layer.type === "Data" && order?.verdict === "unshuffled") {
+          const p = sub(layer.param, "data_param");
+          reports.push({
+            messageId: "lmdbInKeyOrder",
+            data: { source: dataset!.source, changes: order.changes, expected: Math.round(order.expectedChanges) },
+            node: p ?? layer.param,
+            field: p ? "source" : "type",
+            layer: layer.name,
+            phases: [phase],
+          });
+          continue;
+        }
         if (layer.type !== "ImageData") continue;
         const p = sub(layer.param, "image_data_param");
         if (bool(p, "shuffle", false)) continue;

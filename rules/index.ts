@@ -15,6 +15,10 @@ import softmaxBeforeLoss from "./softmax-before-loss.js";
 import solverLrPolicy from "./solver-lr-policy.js";
 import unknownBottom from "./unknown-bottom.js";
 import zeroInitWeights from "./zero-init-weights.js";
+import datasetMissing from "./dataset-missing.js";
+import datasetShapeMismatch from "./dataset-shape-mismatch.js";
+import labelsNotContiguous from "./labels-not-contiguous.js";
+import lmdbCorrupt from "./lmdb-corrupt.js";
 import type { Rule } from "./types.js";
 
 export const rules: readonly Rule[] = [
@@ -24,9 +28,13 @@ export const rules: readonly Rule[] = [
   bnWithoutScale,
   convWithoutNorm,
   dataNotShuffled,
+  datasetMissing,
+  datasetShapeMismatch,
   duplicateTop,
   includeAndExclude,
   inputNotScaled,
+  labelsNotContiguous,
+  lmdbCorrupt,
   lrTooHigh,
   missingLoss,
   numOutputOversized,

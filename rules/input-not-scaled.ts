@@ -3,7 +3,7 @@ import { defineRule, phaseNets } from "./types.js";
 import type { RuleReport } from "./types.js";
 import { insertField } from "./fix.js";
 
-type MessageId = "rawPixels";
+type MessageId = "rawPixels" | "rawPixelsSeen";
 
 /** Data layers that decode 8-bit images and apply transform_param. */
 const PIXEL_DATA_TYPES = new Set(["Data", "ImageData", "WindowData"]);
@@ -16,11 +16,14 @@ export default defineRule<MessageId>({
     defaultSeverity: "warning",
     fixable: true,
     messages: {
+      rawPixelsSeen:
+        "Data layer '{{layer}}' feeds raw pixels to the net: '{{source}}' stores values {{min}}-{{max}} and transform_param has neither scale nor a mean; the first layers' outputs and gradients are ~{{max}}x too large and training diverges (loss 87.3365, then NaN)",
       rawPixels:
         "Data layer '{{layer}}' feeds raw pixels (0-255) to the net: transform_param has neither scale nor a mean; with the usual learning rates the first layers' outputs and gradients are ~255x too large and training diverges (loss 87.3365, then NaN)",
     },
     docs: {
-      whatItDoes: "Reports a TRAIN-phase Data, ImageData or WindowData layer whose `transform_param` has no `scale`, no `mean_file` and no `mean_value`.",
+      whatItDoes:
+        "Reports a TRAIN-phase Data, ImageData or WindowData layer whose `transform_param` has no `scale`, no `mean_file` and no `mean_value`. When the dataset is readable, stored values above 1 make it an error, and records already stored as floats in [-1, 1] clear it.",
       whyIsThisBad:
         "Caffe's data layers hand 8-bit pixels to the net unchanged unless `transform_param` says otherwise. Inputs in 0-255 make the first convolution's outputs and the weight gradients hundreds of times larger than the learning rate was chosen for, so the first updates overshoot and the loss goes to 87.3365 and then NaN. `scale: 0.00390625` (1/256) maps pixels to [0, 1); subtracting a mean, as Caffe's CIFAR-10 and CaffeNet recipes do, is also fine. When the dataset stage proves the stored values are already normalised floats, the finding is dropped.",
       example: `layer { name: "mnist" type: "Data" top: "data" top: "label" include { phase: TRAIN }
@@ -53,11 +56,17 @@ export default defineRule<MessageId>({
         const w = sub(layer.param, "window_data_param");
         const windowScaled = num(w, "scale", 1) !== 1 || str(w, "mean_file") !== undefined;
         if (scaled || meaned || windowScaled) continue;
+        const dataset = context.datasets?.find((d) => d.layerIndex === layer.index);
+        const pixels = dataset?.stats?.pixels;
+        // Records already stored as normalised floats need no scaling.
+        if (pixels && dataset?.stats?.storage.kind === "float" && pixels.max <= 1 && pixels.min >= -1) continue;
+        const seen = pixels !== null && pixels !== undefined && pixels.max > 1;
         const fixText = "transform_param { scale: 0.00390625 }";
         const edits = t ? insertField(context.file, t, "scale: 0.00390625", context.sourceLines) : insertField(context.file, layer.param, fixText, context.sourceLines);
         reports.push({
-          messageId: "rawPixels",
-          data: { layer: layer.name },
+          messageId: seen ? "rawPixelsSeen" : "rawPixels",
+          data: { layer: layer.name, source: dataset?.source ?? "", min: pixels?.min ?? 0, max: pixels?.max ?? 0 },
+          ...(seen ? { severity: "error" as const } : {}),
           node: layer.param,
           field: t ? "transform_param" : "type",
           layer: layer.name,

@@ -6,6 +6,7 @@
 import type { Fix, Phase, RuleMeta, Severity } from "../src/findings.js";
 import type { NetModel, PhaseNet, SolverModel } from "../src/model/types.js";
 import type { PlainMessage } from "../src/schema/types.js";
+import type { DatasetInfo } from "../src/lint/datasets.js";
 
 /** A rule's documentation page, in Ruff's order. Examples are run through the rule by the tests. */
 export interface RuleDocs {
@@ -32,6 +33,8 @@ export interface RuleContext {
   pretrainedFrom?: string;
   /** The linted file's lines, for fixes that insert text with the file's indentation. */
   sourceLines?: string[];
+  /** The datasets the data layers read, as far as the dataset stage could read them. */
+  datasets?: readonly DatasetInfo[];
   /** Number of training samples, when the dataset stage has counted them. */
   trainingSamples?: number;
   /** The rule's options from the configuration. */

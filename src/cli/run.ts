@@ -18,6 +18,7 @@ import { dumpFile } from "./dump.js";
 import { explainRule, findRule, listRules } from "./explain.js";
 import { UsageError, type CliIo } from "./io.js";
 import { attachLog, logToCsvCommand } from "./log-command.js";
+import { relabelCommand, shuffleCommand } from "./data-command.js";
 
 export interface LintArgs {
   files: string[];
@@ -38,6 +39,8 @@ export interface LintArgs {
   probeSeed?: number;
   probeBudget?: number;
   fix?: boolean;
+  data?: boolean;
+  maxRecords?: number;
 }
 
 async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
@@ -52,6 +55,8 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     ...(args.stage.length > 0 ? { stages: args.stage } : {}),
     ...(args.level !== undefined ? { level: args.level } : {}),
     probeDefault: "auto",
+    ...(args.data === false ? { datasets: false } : {}),
+    ...(args.maxRecords !== undefined ? { maxRecords: positive(args.maxRecords, "--max-records") } : {}),
     ...(args.probe !== undefined ? { probe: args.probe ? "force" : "off" } : {}),
     probeOptions: {
       ...(args.probeIters !== undefined ? { iterations: positive(args.probeIters, "--probe-iters") } : {}),
@@ -127,6 +132,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           .option("color", { type: "boolean", describe: "force colour on or off (default: on for a terminal)" })
           .option("log", { type: "string", describe: "a Caffe training log to diagnose (with or without the net)" })
           .option("list-rules", { type: "boolean", describe: "list the rules and exit" })
+          .option("data", { type: "boolean", describe: "read the datasets the data layers name (default true; --no-data to skip)" })
+          .option("max-records", { type: "number", describe: "records read per dataset at most (a prefix in key order; default 100000)" })
           .option("fix", { type: "boolean", describe: "apply the automatic fixes to the prototxt files, then report what is left" })
           .option("probe", { type: "boolean", describe: "run the training probe (default: when a divergence finding exists); --no-probe to skip it" })
           .option("probe-iters", { type: "number", describe: "probe iterations (default 30)" })
@@ -153,6 +160,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
             color: a.color,
             log: a.log,
             fix: a.fix,
+            data: a.data,
+            maxRecords: a["max-records"],
             probe: a.probe,
             probeIters: a["probe-iters"],
             probeBatch: a["probe-batch"],
@@ -188,6 +197,26 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       (a) => {
         io.stdout(explainRule(findRule(a.rule)));
       },
+    )
+    .command("data", "fix a dataset by writing a corrected copy (never in place)", (y) =>
+      y
+        .command(
+          "shuffle <src> <dst>",
+          "write a copy of an LMDB with its records in random order (new %08d keys)",
+          (z) => z.positional("src", { type: "string", demandOption: true }).positional("dst", { type: "string", demandOption: true }).option("seed", { type: "number", default: 1701 }),
+          (a) => {
+            io.stdout(shuffleCommand(path.resolve(io.cwd, a.src), path.resolve(io.cwd, a.dst), a.seed));
+          },
+        )
+        .command(
+          "relabel <src> <dst>",
+          "write a copy of an LMDB with labels mapped, e.g. --map 1..10=0..9",
+          (z) => z.positional("src", { type: "string", demandOption: true }).positional("dst", { type: "string", demandOption: true }).option("map", { type: "string", demandOption: true, describe: "label mapping: 1..10=0..9 or 3=0,7=1" }),
+          (a) => {
+            io.stdout(relabelCommand(path.resolve(io.cwd, a.src), path.resolve(io.cwd, a.dst), a.map));
+          },
+        )
+        .demandCommand(1, "name a data command: shuffle or relabel"),
     )
     .command(
       "log-to-csv <log>",

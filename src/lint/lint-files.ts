@@ -16,6 +16,7 @@ import { lintText, parseErrorFinding, type LintOptions, type LintOutcome } from 
 import { BUILTIN_RULES } from "./builtin-rules.js";
 import { TOOL_VERSION } from "./version.js";
 import { divergenceFindings, probeSubject } from "./probe-subject.js";
+import { datasetReport } from "./datasets.js";
 import { runProbe, type ProbeOptions } from "../probe/probe.js";
 import type { ProbeReport } from "../probe/types.js";
 
@@ -54,6 +55,7 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
   const outcomes: LintOutcome[] = [];
   let probe: ProbeSection | undefined;
   let maxWarnings: number | undefined;
+  const datasets: Record<string, unknown>[] = [];
   for (const input of paths) {
     const file = path.resolve(cwd, input);
     const config = options.config ?? loadConfig(path.dirname(file), options.configFile && path.resolve(cwd, options.configFile), knownRuleIds());
@@ -70,6 +72,7 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
     const lintOptions: LintOptions = { ...options, cwd, config, proto: options.proto ?? config.proto, root: options.root ?? config.root };
     const outcome = lintText(text, file, lintOptions);
     outcomes.push(outcome);
+    datasets.push(...datasetReport(outcome.datasets, cwd));
     if (!probe) probe = probeIfAsked(outcome, lintOptions, options, config);
     let findings = outcome.findings;
     for (const [docFile, doc] of outcome.documents) {
@@ -86,6 +89,7 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
     tool: { name: "bnlint", version: TOOL_VERSION },
     results: results.map((r) => fileResult(r.file, r.findings)),
     rules: allRuleMeta(),
+    ...(datasets.length > 0 ? { datasets } : {}),
     ...(probe ? { probe } : {}),
   });
   return { report, outcomes, ...(maxWarnings !== undefined ? { maxWarnings } : {}) };

@@ -11,7 +11,8 @@ import { PARSE_ERROR_RULE_ID } from "../config/builtin-rules.js";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Finding } from "../findings.js";
 import { readTextFile, resolveReference, type FileSource } from "../load/files.js";
-import { buildNetModel } from "../model/build.js";
+import { buildNetModel as buildModelOnly, type ModelOptions } from "../model/build.js";
+import { datasetFacts, inspectDatasets, trainingSamples, type DatasetInfo } from "./datasets.js";
 import { str, strs, sub, subs } from "../model/access.js";
 import type { NetModel, SolverModel } from "../model/types.js";
 import { parseTextFormat, TextFormatError } from "../prototxt/index.js";
@@ -41,6 +42,10 @@ export interface LintOptions {
   files?: FileSource;
   /** The rules to run (default: all). */
   rules?: readonly Rule[];
+  /** Read the datasets the data layers name (default true). */
+  datasets?: boolean;
+  /** Records read per dataset at most. */
+  maxRecords?: number;
 }
 
 /** What linting one input produced: findings per file, and the parsed models for later stages. */
@@ -52,9 +57,23 @@ export interface LintOutcome {
   solver?: SolverModel;
   /** Document of each file, for inline directives. */
   documents: Map<string, Document>;
+  /** What was learnt about the datasets the net reads. */
+  datasets: DatasetInfo[];
 }
 
 const schemaCache = new Map<string, Schema>();
+
+/**
+ * Builds the model, then reads the datasets its data layers name and, when
+ * they tell record shapes, builds it again with those shapes known.
+ */
+function buildNetModel(net: PlainMessage, file: string, modelOptions: ModelOptions, options: LintOptions, datasets: DatasetInfo[]): NetModel {
+  const model = buildModelOnly(net, file, modelOptions);
+  if (options.datasets === false) return model;
+  datasets.push(...inspectDatasets(model, { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.root ? { root: options.root } : {}), ...(options.maxRecords ? { maxRecords: options.maxRecords } : {}) }));
+  const facts = datasetFacts(datasets);
+  return facts.size > 0 ? buildModelOnly(net, file, { ...modelOptions, datasets: facts }) : model;
+}
 
 /** The schema for these options, loaded once per path. */
 export function schemaFor(options: LintOptions): Schema {
@@ -132,7 +151,8 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
   const schema = schemaFor(options);
   const parsed = parseAndBind(text, file, schema);
   const documents = new Map<string, Document>();
-  if (!("doc" in parsed)) return { findings: parsed.findings, files: [file], documents };
+  const datasets: DatasetInfo[] = [];
+  if (!("doc" in parsed)) return { findings: parsed.findings, files: [file], documents, datasets };
   documents.set(file, parsed.doc);
   const findings = [...parsed.findings];
   const lines = text.split(/\r?\n/);
@@ -140,10 +160,11 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
   if (isSolverMessage(parsed.message, schema, parsed.doc)) {
     const solver: SolverModel = { file, solver: parsed.message };
     findings.push(...upgradeFindings(upgradeSolver(parsed.message).notes, file));
-    const outcome: LintOutcome = { findings, files: [file], solver, documents };
+    const outcome: LintOutcome = { findings, files: [file], solver, documents, datasets };
     const net = loadSolverNet(solver, options, schema, outcome);
     const pretrainedFrom = options.weights ?? solverWeights(solver.solver)[0];
-    const context: RuleContext = { file: net?.file ?? file, solver, model: net?.model, options: {}, sourceLines: net?.lines, ...(pretrainedFrom ? { pretrainedFrom } : {}) };
+    const samples = trainingSamples(datasets);
+    const context: RuleContext = { file: net?.file ?? file, solver, model: net?.model, options: {}, sourceLines: net?.lines, datasets, ...(samples ? { trainingSamples: samples } : {}), ...(pretrainedFrom ? { pretrainedFrom } : {}) };
     findings.push(...runConfigured(options, context, (rule) => (rule.meta.docs.exampleKind === "solver" ? lines : net?.lines)));
     if (net) outcome.net = net.model;
     return outcome;
@@ -151,10 +172,11 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
 
   const upgraded = upgradeNet(parsed.message);
   findings.push(...upgradeFindings(upgraded.notes, file));
-  const model = buildNetModel(upgraded.net, file, { stages: options.stages, level: options.level, original: parsed.message });
-  const context: RuleContext = { file, model, options: {}, sourceLines: lines, ...(options.weights ? { pretrainedFrom: options.weights } : {}) };
+  const model = buildNetModel(upgraded.net, file, { stages: options.stages, level: options.level, original: parsed.message }, options, datasets);
+  const samples = trainingSamples(datasets);
+  const context: RuleContext = { file, model, options: {}, sourceLines: lines, datasets, ...(samples ? { trainingSamples: samples } : {}), ...(options.weights ? { pretrainedFrom: options.weights } : {}) };
   findings.push(...runConfigured(options, context, () => lines));
-  return { findings, files: [file], net: model, documents };
+  return { findings, files: [file], net: model, documents, datasets };
 }
 
 /** Runs the rules with each rule's configured options; `linesFor` gives the lines of the file a rule edits. */
@@ -176,7 +198,7 @@ function loadSolverNet(solver: SolverModel, options: LintOptions, schema: Schema
   const states = { trainState: sub(s, "train_state"), testState: subs(s, "test_state")[0], stages: options.stages, level: options.level };
   if (inline) {
     // Caffe does not upgrade nets written inside a solver (upgradeSolver warns about V1 ones).
-    return { model: buildNetModel(inline, solver.file, { ...states, original: inline }), file: solver.file };
+    return { model: buildNetModel(inline, solver.file, { ...states, original: inline }, options, outcome.datasets), file: solver.file };
   }
   const field = str(s, "train_net") !== undefined ? "train_net" : str(s, "net") !== undefined ? "net" : undefined;
   if (!field) {
@@ -208,7 +230,7 @@ function loadSolverNet(solver: SolverModel, options: LintOptions, schema: Schema
   outcome.documents.set(resolved.path, parsed.doc);
   const upgraded = upgradeNet(parsed.message);
   outcome.findings.push(...upgradeFindings(upgraded.notes, resolved.path));
-  return { model: buildNetModel(upgraded.net, resolved.path, { ...states, original: parsed.message }), file: resolved.path, lines: text.split(/\r?\n/) };
+  return { model: buildNetModel(upgraded.net, resolved.path, { ...states, original: parsed.message }, options, outcome.datasets), file: resolved.path, lines: text.split(/\r?\n/) };
 }
 
 /**

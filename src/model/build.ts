@@ -61,8 +61,8 @@ function dataLayerShapes(layer: PlainMessage, type: string, facts: DatasetFacts 
 }
 
 export interface BuildOptions {
-  /** Dataset facts per data layer name. */
-  datasets?: Map<string, DatasetFacts>;
+  /** Dataset facts per data layer, by the layer's index in the net. */
+  datasets?: Map<number, DatasetFacts>;
 }
 
 /** Instantiates the net in one state. */
@@ -93,7 +93,7 @@ export function buildPhaseNet(net: PlainMessage, state: NetState, options: Build
       node.bottomShapes.push(blob.shape);
     });
     const inferred = DATA_LAYER_TYPES.has(node.type)
-      ? dataLayerShapes(param, node.type, options.datasets?.get(node.name)) ?? inferTopShapes(param, node.type, node.bottomShapes, node.tops.length)
+      ? dataLayerShapes(param, node.type, options.datasets?.get(index)) ?? inferTopShapes(param, node.type, node.bottomShapes, node.tops.length)
       : inferTopShapes(param, node.type, node.bottomShapes, node.tops.length);
     node.tops.forEach((name, i) => {
       node.topShapes.push(inferred[i]);

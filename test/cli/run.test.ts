@@ -103,13 +103,13 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
       ".bnlintrc.json": JSON.stringify({ rules: { "bn-global-stats-phase": "warning" } }),
       "a.prototxt": fs.readFileSync(path.join(EXAMPLE, "train_val.prototxt"), "utf8"),
     });
-    const r = await cli(["a.prototxt", "-f", "json"], dir);
+    const r = await cli(["a.prototxt", "-f", "json", "--no-data"], dir);
     expect(r.code).toBe(0);
     const severities = JSON.parse(r.out).results[0].findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`);
     expect(severities).toEqual(["bn-global-stats-phase:warning", "bn-global-stats-phase:warning"]);
     const text = fs.readFileSync(path.join(EXAMPLE, "train_val.prototxt"), "utf8").replace(/(\n\s+batch_norm_param \{ use_global_stats: true \})/g, "\n  # bnlint-disable-next-line bn-global-stats-phase -- loaded from a snapshot$1");
     fs.writeFileSync(path.join(dir, "b.prototxt"), text);
-    const disabled = await cli(["b.prototxt", "-f", "json", "--config", path.join(dir, ".bnlintrc.json")], dir);
+    const disabled = await cli(["b.prototxt", "-f", "json", "--no-data", "--config", path.join(dir, ".bnlintrc.json")], dir);
     expect(JSON.parse(disabled.out).results[0].findings).toEqual([]);
   });
 
@@ -156,7 +156,7 @@ describe("bnlint --fix", () => {
       "train_val.prototxt": fs.readFileSync(path.join(EXAMPLE, "train_val.prototxt"), "utf8"),
       ".bnlintrc.json": JSON.stringify({ maxWarnings: 0 }),
     });
-    const r = await cli(["train_val.prototxt", "--fix", "--no-probe", "-f", "json"], dir);
+    const r = await cli(["train_val.prototxt", "--fix", "--no-probe", "--no-data", "-f", "json"], dir);
     expect(r.err).toMatch(/applied 2 fixes to train_val\.prototxt/);
     const fixed = fs.readFileSync(path.join(dir, "train_val.prototxt"), "utf8");
     expect(fixed).not.toMatch(/use_global_stats/);
@@ -175,5 +175,35 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
     const r = await cli(["net.prototxt", "--no-probe"], dir);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/more than maxWarnings 0/);
+  });
+});
+
+describe("bnlint data", () => {
+  it("writes a shuffled copy and refuses to overwrite", async () => {
+    const dir = tempDir({});
+    const dst = path.join(dir, "shuffled");
+    const r = await cli(["data", "shuffle", path.join(ROOT, "fixtures/lmdb/sorted40"), dst, "--seed", "3"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/wrote 40 records in shuffled order/);
+    const again = await cli(["data", "shuffle", path.join(ROOT, "fixtures/lmdb/sorted40"), dst]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/refusing to write/);
+    // The shuffled copy no longer trips data-not-shuffled.
+    fs.writeFileSync(path.join(dir, "net.prototxt"), `layer { name: "d" type: "Data" top: "data" top: "label" include { phase: TRAIN } transform_param { scale: 0.00390625 } data_param { source: "shuffled" backend: LMDB batch_size: 4 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+`);
+    const lint = await cli(["net.prototxt", "--no-probe", "-f", "json"], dir);
+    expect(JSON.parse(lint.out).results[0].findings.map((f: { ruleId: string }) => f.ruleId)).not.toContain("data-not-shuffled");
+  });
+
+  it("relabels 1-based labels to 0-based", async () => {
+    const dir = tempDir({});
+    const dst = path.join(dir, "zero_based");
+    const r = await cli(["data", "relabel", path.join(ROOT, "fixtures/lmdb/one_based40"), dst, "--map", "1..10=0..9"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/relabelled 1: 4/);
+    const bad = await cli(["data", "relabel", path.join(ROOT, "fixtures/lmdb/one_based40"), path.join(dir, "x"), "--map", "1..10=0..8"]);
+    expect(bad.code).toBe(2);
   });
 });
