@@ -3,19 +3,77 @@
  * BLAS sgemm's row-major meaning (op(X) = X or its transpose; op(A) is M x K,
  * op(B) is K x N, C is M x N, all densely packed from their offsets).
  *
- * `gemm` walks both operands in place through strides (no packing, no scratch
- * memory) and computes 4 x 4 tiles of C with sixteen running sums, so each
- * element loaded from A or B serves four multiply-adds. Sums are kept in double
- * precision and rounded to float32 once per element of C, so results agree
- * with a float BLAS to about 1e-6 relative. `gemmNaive` is the plain triple
- * loop, the reference for tests and benchmarks.
+ * `gemm` is the entry point every layer calls. It runs the WebAssembly SIMD
+ * kernel (./wasm/gemm-kernel.ts) when the runtime has it and the product is
+ * big enough to repay copying the operands into wasm memory, and otherwise
+ * `gemmTs`. The environment variable BNLINT_GEMM=ts|wasm (read once, at
+ * load) forces one path for every size; `setGemmBackend` does the same at
+ * runtime for tests and benchmarks.
+ *
+ * `gemmTs` walks both operands in place through strides (no packing, no
+ * scratch memory) and computes 4 x 4 tiles of C with sixteen running sums, so
+ * each element loaded from A or B serves four multiply-adds. Sums are kept in
+ * double precision and rounded to float32 once per element of C. The wasm
+ * kernel sums in float32, as a float BLAS does; both agree with the float64
+ * triple loop to float32 rounding. `gemmNaive` is the plain triple loop, the
+ * reference for tests and benchmarks.
  */
+import { createWasmGemm, type GemmFn } from "./wasm/gemm-kernel.js";
+
+/** Which implementation `gemm` uses: by size ("auto"), or always one of them. */
+export type GemmBackend = "auto" | "ts" | "wasm";
+
+/** Below this many multiply-adds (M*N*K) "auto" stays in TypeScript: copying in and out would dominate. */
+export const WASM_MIN_MULTIPLY_ADDS = 4096;
+
+let backend: GemmBackend = backendFromEnv(typeof process === "object" ? process.env["BNLINT_GEMM"] : undefined);
+let wasmGemm: GemmFn | null | undefined; // undefined: not tried yet; null: unavailable
+
+function backendFromEnv(value: string | undefined): GemmBackend {
+  if (value === undefined || value === "" || value === "auto") return "auto";
+  if (value === "ts" || value === "wasm") return value;
+  throw new Error(`BNLINT_GEMM must be "ts", "wasm" or "auto", not "${value}"`);
+}
+
+/** The WebAssembly gemm, instantiated on first use; null when the runtime lacks WebAssembly SIMD. */
+export function getWasmGemm(): GemmFn | null {
+  if (wasmGemm === undefined) wasmGemm = createWasmGemm();
+  return wasmGemm;
+}
+
+/** Selects the implementation behind `gemm`; "wasm" throws when WebAssembly SIMD is unavailable. */
+export function setGemmBackend(choice: GemmBackend): void {
+  if (choice === "wasm" && getWasmGemm() === null) throw new Error("gemm: WebAssembly SIMD is not available in this runtime");
+  backend = choice;
+}
+
+/** The implementation currently behind `gemm`. */
+export function getGemmBackend(): GemmBackend {
+  return backend;
+}
 
 /**
  * C[cOff..] = alpha * op(A) * op(B) + beta * C. With beta = 0 the old contents
  * of C are ignored (as in BLAS, NaN there does not propagate).
  */
 export function gemm(
+  transA: boolean, transB: boolean, M: number, N: number, K: number,
+  alpha: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
+  beta: number, C: Float32Array, cOff: number,
+): void {
+  if (backend !== "ts" && (backend === "wasm" || M * N * K >= WASM_MIN_MULTIPLY_ADDS)) {
+    const wasm = wasmGemm === undefined ? getWasmGemm() : wasmGemm;
+    if (wasm !== null) {
+      wasm(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
+      return;
+    }
+    if (backend === "wasm") throw new Error("gemm: WebAssembly SIMD is not available in this runtime");
+  }
+  gemmTs(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
+}
+
+/** The TypeScript implementation of `gemm` (reference and fallback for the WebAssembly kernel). */
+export function gemmTs(
   transA: boolean, transB: boolean, M: number, N: number, K: number,
   alpha: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
   beta: number, C: Float32Array, cOff: number,

@@ -1,0 +1,181 @@
+/**
+ * A minimal WebAssembly binary encoder: enough of the module format (types,
+ * one imported memory, functions, exports, code) and of the instruction set
+ * (integer and float scalar arithmetic, structured control flow, memory access
+ * and the handful of 128-bit SIMD instructions a matrix kernel needs) to build
+ * numeric kernels at runtime without a compiler toolchain.
+ *
+ * Instructions are plain byte arrays; a function body is their concatenation
+ * (see `code`). Everything here follows the WebAssembly core specification's
+ * binary format, version 1, plus the fixed-width SIMD proposal (0xFD prefix).
+ */
+
+/** Value types, encoded as their type bytes. */
+export const i32 = 0x7f;
+export const i64 = 0x7e;
+export const f32 = 0x7d;
+export const f64 = 0x7c;
+export const v128 = 0x7b;
+export type ValType = typeof i32 | typeof i64 | typeof f32 | typeof f64 | typeof v128;
+
+/** Unsigned LEB128 of a non-negative integer below 2^32. */
+export function uleb(n: number): number[] {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`uleb: ${n} is not a u32`);
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of an integer in the i32 range. */
+export function sleb(n: number): number[] {
+  if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) throw new RangeError(`sleb: ${n} is not an i32`);
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** A length-prefixed vector of already encoded items. */
+export function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+/** A UTF-8 name, length-prefixed. */
+export function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** A section: id byte, byte length, contents. */
+export function section(id: number, contents: number[]): number[] {
+  return [id, ...uleb(contents.length), ...contents];
+}
+
+/** Concatenates instructions (byte arrays) into one sequence. */
+export function code(...parts: number[][]): number[] {
+  return parts.flat();
+}
+
+/** Memory immediate: alignment exponent (log2 bytes) and constant byte offset. */
+function memarg(alignLog2: number, offset: number): number[] {
+  return [...uleb(alignLog2), ...uleb(offset)];
+}
+
+const simd = (opcode: number, ...imm: number[]): number[] => [0xfd, ...uleb(opcode), ...imm];
+
+/** Block type "no result". */
+const EMPTY = 0x40;
+
+/** The instructions used by the kernels, each returning its encoding. */
+export const op = {
+  unreachable: (): number[] => [0x00],
+  block: (): number[] => [0x02, EMPTY],
+  loop: (): number[] => [0x03, EMPTY],
+  if: (): number[] => [0x04, EMPTY],
+  else: (): number[] => [0x05],
+  end: (): number[] => [0x0b],
+  br: (depth: number): number[] => [0x0c, ...uleb(depth)],
+  brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
+  return: (): number[] => [0x0f],
+  drop: (): number[] => [0x1a],
+
+  localGet: (i: number): number[] => [0x20, ...uleb(i)],
+  localSet: (i: number): number[] => [0x21, ...uleb(i)],
+  localTee: (i: number): number[] => [0x22, ...uleb(i)],
+
+  i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
+  f32Load: (offset = 0): number[] => [0x2a, ...memarg(2, offset)],
+  i32Store: (offset = 0): number[] => [0x36, ...memarg(2, offset)],
+  f32Store: (offset = 0): number[] => [0x38, ...memarg(2, offset)],
+
+  i32Const: (n: number): number[] => [0x41, ...sleb(n)],
+  f32Const: (x: number): number[] => {
+    const bytes = new Uint8Array(new Float32Array([x]).buffer);
+    return [0x43, ...bytes];
+  },
+
+  i32Eqz: (): number[] => [0x45],
+  i32Eq: (): number[] => [0x46],
+  i32Ne: (): number[] => [0x47],
+  i32LtS: (): number[] => [0x48],
+  i32LtU: (): number[] => [0x49],
+  i32GtS: (): number[] => [0x4a],
+  i32GeS: (): number[] => [0x4e],
+  i32Add: (): number[] => [0x6a],
+  i32Sub: (): number[] => [0x6b],
+  i32Mul: (): number[] => [0x6c],
+  i32Shl: (): number[] => [0x74],
+  f32Add: (): number[] => [0x92],
+  f32Sub: (): number[] => [0x93],
+  f32Mul: (): number[] => [0x94],
+
+  v128Load: (offset = 0): number[] => simd(0x00, ...memarg(4, offset)),
+  v128Load32Splat: (offset = 0): number[] => simd(0x09, ...memarg(2, offset)),
+  v128Store: (offset = 0): number[] => simd(0x0b, ...memarg(4, offset)),
+  /** v128.const with four equal f32 lanes. */
+  v128ConstF32: (x: number): number[] => {
+    const bytes = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
+    return simd(0x0c, ...bytes);
+  },
+  f32x4Splat: (): number[] => simd(0x13),
+  f32x4Add: (): number[] => simd(0xe4),
+  f32x4Sub: (): number[] => simd(0xe5),
+  f32x4Mul: (): number[] => simd(0xe6),
+};
+
+/** One function of a module: its signature, extra locals (after the params) and body (without the final `end`). */
+export interface FunctionDef {
+  /** Export name. */
+  name: string;
+  params: ValType[];
+  results: ValType[];
+  locals: ValType[];
+  body: number[];
+}
+
+/** A module with one imported linear memory and exported functions. */
+export interface ModuleDef {
+  /** Import (module, field) names of the memory, and its initial size in 64 KiB pages. */
+  memory: { module: string; field: string; minPages: number };
+  functions: FunctionDef[];
+}
+
+const SECTION = { type: 1, import: 2, function: 3, export: 7, code: 10 } as const;
+
+/** Encodes a module to its binary form. Each function gets its own type entry. */
+export function encodeModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
+  const types = def.functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
+  const memoryImport = [...name(def.memory.module), ...name(def.memory.field), 0x02, 0x00, ...uleb(def.memory.minPages)];
+  const funcTypeIndices = def.functions.map((_, i) => uleb(i));
+  const exports = def.functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  const bodies = def.functions.map((f) => {
+    // Locals are declared as runs of equal type.
+    const runs: number[][] = [];
+    for (let i = 0; i < f.locals.length; ) {
+      let j = i;
+      while (j < f.locals.length && f.locals[j] === f.locals[i]) j++;
+      runs.push([...uleb(j - i), f.locals[i]!]);
+      i = j;
+    }
+    const body = [...vec(runs), ...f.body, 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, // magic "\0asm"
+    0x01, 0x00, 0x00, 0x00, // version 1
+    ...section(SECTION.type, vec(types)),
+    ...section(SECTION.import, vec([memoryImport])),
+    ...section(SECTION.function, vec(funcTypeIndices)),
+    ...section(SECTION.export, vec(exports)),
+    ...section(SECTION.code, vec(bodies)),
+  ]);
+}

@@ -1,0 +1,25 @@
+/**
+ * The few WebAssembly JavaScript API entry points the kernels use, typed here
+ * because the project compiles against the ES library only (no DOM types).
+ * `wasmApi` is undefined where the runtime has no WebAssembly at all.
+ */
+
+/** A linear memory; `buffer` is replaced (the old one detached) when it grows. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The subset of the global WebAssembly namespace used here. */
+export interface WasmApi {
+  validate(bytes: Uint8Array<ArrayBuffer>): boolean;
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+}
+
+/** The runtime's WebAssembly namespace, if any. */
+export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Bytes per WebAssembly memory page. */
+export const PAGE_BYTES = 65536;

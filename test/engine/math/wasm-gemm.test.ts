@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  gemm, gemmNaive, gemmTs, getGemmBackend, getWasmGemm, setGemmBackend, WASM_MIN_MULTIPLY_ADDS,
+} from "../../../src/engine/math/gemm.js";
+import { seededRandom } from "../../../src/engine/rng.js";
+import type { GemmFn } from "../../../src/engine/math/wasm/gemm-kernel.js";
+
+/** Unit roundoff of float32. */
+const F32_UNIT_ROUNDOFF = 2 ** -24;
+/**
+ * A float32 sum of K products differs from the exact one by at most about
+ * K * u * sum |a_k b_k|; the final alpha * s + beta * c adds a few roundings.
+ * Both paths must stay inside this bound (the float64-summing TS path far inside).
+ */
+const EXTRA_ROUNDINGS = 4;
+
+function randomArray(n: number, random: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => random() * 2 - 1);
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 3], [3, 1, 17], [7, 3, 1], [17, 33, 7], [33, 17, 65], [65, 33, 17],
+  [4, 8, 5], [8, 16, 32], [13, 65, 33], [50, 64, 25],
+];
+const SCALINGS: [number, number][] = [[1, 0], [0.5, 1], [-2, 0.25], [1.5, -1]];
+
+const wasm = getWasmGemm();
+const implementations: [string, GemmFn][] = [["gemmTs", gemmTs]];
+if (wasm !== null) implementations.push(["wasm gemm", wasm]);
+
+/** Largest ratio of |got - reference| to the float32 error bound over C[cOff, cOff + M*N). */
+function errorOverBound(
+  fn: GemmFn, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, beta: number,
+  A: Float32Array, aOff: number, B: Float32Array, bOff: number, C0: Float32Array, cOff: number,
+): { ratio: number; got: Float32Array } {
+  const got = Float32Array.from(C0);
+  fn(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, got, cOff);
+  const reference = new Float64Array(C0);
+  gemmNaive(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, reference as unknown as Float32Array, cOff);
+  const absSums = new Float64Array(M * N);
+  gemmNaive(transA, transB, M, N, K, 1, A.map(Math.abs), aOff, B.map(Math.abs), bOff, 0, absSums as unknown as Float32Array, 0);
+  let ratio = 0;
+  for (let e = 0; e < M * N; e++) {
+    const c = cOff + e;
+    const scale = Math.abs(alpha) * absSums[e]! + Math.abs(beta * C0[c]!) + Math.abs(reference[c]!);
+    const bound = (K + EXTRA_ROUNDINGS) * F32_UNIT_ROUNDOFF * scale + Number.MIN_VALUE;
+    ratio = Math.max(ratio, Math.abs(got[c]! - reference[c]!) / bound);
+  }
+  return { ratio, got };
+}
+
+describe("WebAssembly SIMD gemm", () => {
+  it("is available in this runtime (Node 20 has WebAssembly SIMD)", () => {
+    expect(wasm).not.toBeNull();
+  });
+
+  for (const [label, fn] of implementations) {
+    describe(label, () => {
+      const random = seededRandom(11);
+      for (const [M, N, K] of SIZES) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            it(`matches the float64 triple loop, M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`, () => {
+              const aOff = 3, bOff = 5, cOff = 2;
+              const A = randomArray(aOff + M * K + 4, random), B = randomArray(bOff + K * N + 4, random);
+              const C0 = randomArray(cOff + M * N + 3, random);
+              for (const [alpha, beta] of SCALINGS) {
+                const { ratio, got } = errorOverBound(fn, transA, transB, M, N, K, alpha, beta, A, aOff, B, bOff, C0, cOff);
+                expect(ratio).toBeLessThanOrEqual(1);
+                // Nothing outside C[cOff, cOff + M*N) is touched.
+                expect([...got.subarray(0, cOff)]).toEqual([...C0.subarray(0, cOff)]);
+                expect([...got.subarray(cOff + M * N)]).toEqual([...C0.subarray(cOff + M * N)]);
+              }
+            });
+          }
+        }
+      }
+
+      it("overwrites NaN in C when beta is 0, and propagates it otherwise", () => {
+        const M = 9, N = 11, K = 6;
+        const A = randomArray(M * K, random), B = randomArray(K * N, random);
+        const C = new Float32Array(M * N).fill(Number.NaN);
+        fn(false, false, M, N, K, 1, A, 0, B, 0, 0, C, 0);
+        expect(C.every(Number.isFinite)).toBe(true);
+        C[5] = Number.NaN;
+        fn(false, false, M, N, K, 1, A, 0, B, 0, 1, C, 0);
+        expect(Number.isNaN(C[5]!)).toBe(true);
+        expect(C.filter(Number.isNaN).length).toBe(1);
+      });
+
+      it("scales C by beta when K is 0", () => {
+        const C = Float32Array.of(1, 2, 3, 4, Number.NaN, Number.NaN);
+        fn(false, false, 2, 2, 0, 1, new Float32Array(0), 0, new Float32Array(0), 0, 0.5, C, 0);
+        expect([...C.subarray(0, 4)]).toEqual([0.5, 1, 1.5, 2]);
+        fn(false, false, 1, 2, 0, 1, new Float32Array(0), 0, new Float32Array(0), 0, 0, C, 4);
+        expect([...C.subarray(4)]).toEqual([0, 0]);
+      });
+    });
+  }
+
+  it.skipIf(wasm === null)("grows its memory for a large product after a small one", () => {
+    const random = seededRandom(3);
+    const small = errorOverBound(wasm!, false, false, 3, 3, 3, 1, 0, randomArray(9, random), 0, randomArray(9, random), 0, new Float32Array(9), 0);
+    expect(small.ratio).toBeLessThanOrEqual(1);
+    const M = 300, N = 260, K = 290; // packed operands and product exceed the initial 1 MiB
+    const big = errorOverBound(wasm!, true, true, M, N, K, 1, 0, randomArray(M * K, random), 0, randomArray(K * N, random), 0, new Float32Array(M * N), 0);
+    expect(big.ratio).toBeLessThanOrEqual(1);
+    const again = errorOverBound(wasm!, false, true, 5, 7, 9, 2, 1, randomArray(45, random), 0, randomArray(63, random), 0, randomArray(35, random), 0);
+    expect(again.ratio).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("gemm backend selection", () => {
+  const initial = getGemmBackend();
+  afterEach(() => setGemmBackend(initial));
+  const random = seededRandom(5);
+  const M = 20, N = 24, K = 30; // above WASM_MIN_MULTIPLY_ADDS
+  const A = randomArray(M * K, random), B = randomArray(K * N, random);
+
+  function run(fn: GemmFn): Float32Array {
+    const C = new Float32Array(M * N);
+    fn(false, true, M, N, K, 1, A, 0, B, 0, 0, C, 0);
+    return C;
+  }
+
+  it("follows the chosen backend bit for bit", () => {
+    expect(M * N * K).toBeGreaterThanOrEqual(WASM_MIN_MULTIPLY_ADDS);
+    setGemmBackend("ts");
+    expect([...run(gemm)]).toEqual([...run(gemmTs)]);
+    if (wasm !== null) {
+      setGemmBackend("wasm");
+      expect([...run(gemm)]).toEqual([...run(wasm)]);
+      setGemmBackend("auto");
+      expect([...run(gemm)]).toEqual([...run(wasm)]);
+      // The two paths round differently, so the comparison above can tell them apart.
+      expect([...run(wasm)]).not.toEqual([...run(gemmTs)]);
+    }
+  });
+
+  it("keeps small products in TypeScript under auto", () => {
+    setGemmBackend("auto");
+    const m = 15, n = 15, k = 15; // below WASM_MIN_MULTIPLY_ADDS
+    expect(m * n * k).toBeLessThan(WASM_MIN_MULTIPLY_ADDS);
+    const a = randomArray(m * k, random), b = randomArray(k * n, random);
+    const product = (fn: GemmFn): number[] => {
+      const C = new Float32Array(m * n);
+      fn(false, false, m, n, k, 1, a, 0, b, 0, 0, C, 0);
+      return [...C];
+    };
+    expect(product(gemm)).toEqual(product(gemmTs));
+    if (wasm !== null) expect(product(wasm)).not.toEqual(product(gemmTs));
+  });
+});
