@@ -37,14 +37,30 @@ export interface RunOutput {
   initial: Map<string, Float32Array[]>;
 }
 
-/** Copies parameter values into a built net by layer name, where the shapes agree. */
+/** Stored weights that do not fit the net (Caffe refuses them when copying trained layers). */
+export class WeightsMismatchError extends Error {
+  override name = "WeightsMismatchError";
+}
+
+/**
+ * Copies parameter values into a built net by layer name, like Caffe's
+ * CopyTrainedLayersFrom: layers the values do not name keep their fillers; a
+ * named layer whose blobs differ in number or size is an error naming it.
+ */
 export function copyParams(net: Net, values: Map<string, Float32Array[]>): void {
   for (const layer of net.layers) {
     const stored = values.get(layer.name);
     if (!stored) continue;
-    layer.instance.params.forEach((p, i) => {
-      const v = stored[i];
-      if (v && v.length === p.data.length) p.data.set(v);
+    const params = layer.instance.params;
+    if (stored.length !== params.length) {
+      throw new WeightsMismatchError(`the weights give layer '${layer.name}' ${stored.length} blobs, but the net's ${layer.type} layer has ${params.length}`);
+    }
+    params.forEach((p, i) => {
+      const v = stored[i]!;
+      if (v.length !== p.data.length) {
+        throw new WeightsMismatchError(`the weights give layer '${layer.name}' blob ${i} ${v.length} values, but the net expects [${p.shape.join(", ")}] (${p.data.length} values)`);
+      }
+      p.data.set(v);
     });
   }
 }

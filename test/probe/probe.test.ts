@@ -100,3 +100,23 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
     expect(probe.fixRuns[0].verdict).toBe("ok");
   });
 });
+
+describe("probe with --weights", () => {
+  it("refuses weights whose blobs do not fit the net, naming the layer", async () => {
+    const { loadSchema } = await import("../../src/schema/load.js");
+    const schema = loadSchema();
+    const NetParameter = schema.root.lookupType("caffe.NetParameter");
+    const bytes = NetParameter.encode(NetParameter.fromObject({ layer: [{ name: "ip", type: "InnerProduct", blobs: [{ shape: { dim: [3] }, data: [1, 2, 3] }, { shape: { dim: [10] }, data: Array(10).fill(0) }] }] })).finish();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-weights-"));
+    fs.writeFileSync(path.join(dir, "w.caffemodel"), bytes);
+    fs.writeFileSync(
+      path.join(dir, "train.prototxt"),
+      `layer { name: "d" type: "Data" top: "data" top: "label" include { phase: TRAIN } transform_param { scale: 0.00390625 } data_param { source: "${path.join(EXAMPLE, "digits_train_lmdb")}" backend: LMDB batch_size: 4 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+`,
+    );
+    const { report } = lintFilesDetailed([path.join(dir, "train.prototxt")], { probe: "force", weights: path.join(dir, "w.caffemodel"), probeOptions: { iterations: 2 } });
+    expect(report.probe).toEqual({ skipped: "the weights give layer 'ip' blob 0 3 values, but the net expects [10, 784] (7840 values)" });
+  });
+});
