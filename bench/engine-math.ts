@@ -1,13 +1,14 @@
 /**
- * GEMM throughput of the engine's register-blocked `gemm` beside the naive
- * triple loop, measured in the same run on the shapes of LeNet's layers.
+ * GEMM throughput of the WebAssembly SIMD kernel and of the register-blocked
+ * TypeScript `gemmTs` beside the naive triple loop, measured in the same run
+ * on the shapes of LeNet's layers and a square 256.
  * Throughput is per second of this process's CPU time (process.cpuUsage), so
  * other work on a shared machine inflates it less than wall-clock time would.
  */
-import { gemm, gemmNaive } from "../src/engine/math/gemm.js";
+import { gemmNaive, gemmTs, getWasmGemm } from "../src/engine/math/gemm.js";
 import { seededRandom } from "../src/engine/rng.js";
 
-type Gemm = typeof gemm;
+type Gemm = typeof gemmTs;
 
 interface Case { name: string; transA: boolean; transB: boolean; M: number; N: number; K: number }
 
@@ -17,6 +18,8 @@ const CASES: Case[] = [
   { name: "LeNet conv2 input grad (W^T * dY)", transA: true, transB: false, M: 500, N: 64, K: 50 },
   { name: "LeNet ip1 forward (X * W^T)", transA: false, transB: true, M: 64, N: 500, K: 800 },
   { name: "LeNet ip1 weight grad (dY^T * X)", transA: true, transB: false, M: 500, N: 800, K: 64 },
+  { name: "LeNet ip1 input grad (dY * W)", transA: false, transB: false, M: 64, N: 800, K: 500 },
+  { name: "square 256", transA: false, transB: false, M: 256, N: 256, K: 256 },
 ];
 
 function cpuMs(since: NodeJS.CpuUsage): number {
@@ -38,18 +41,22 @@ function gflops(fn: Gemm, c: Case, A: Float32Array, B: Float32Array, C: Float32A
 
 export async function run(): Promise<void> {
   const random = seededRandom(1);
-  console.log("engine-math: GEMM GFLOP/s per CPU second (blocked vs naive triple loop, same run)");
+  const wasm = getWasmGemm();
+  console.log("engine-math: GEMM GFLOP/s per CPU second (wasm SIMD, blocked TS, naive triple loop; same run)");
+  if (wasm === null) console.log("  WebAssembly SIMD unavailable: wasm column skipped");
   for (const c of CASES) {
     const A = Float32Array.from({ length: c.M * c.K }, () => random() - 0.5);
     const B = Float32Array.from({ length: c.K * c.N }, () => random() - 0.5);
     const C = new Float32Array(c.M * c.N);
-    gflops(gemm, c, A, B, C, 100); // warm-up
+    if (wasm !== null) gflops(wasm, c, A, B, C, 100); // warm-up
+    gflops(gemmTs, c, A, B, C, 100);
     gflops(gemmNaive, c, A, B, C, 100);
-    const fast = gflops(gemm, c, A, B, C, 400);
+    const simd = wasm === null ? Number.NaN : gflops(wasm, c, A, B, C, 400);
+    const blocked = gflops(gemmTs, c, A, B, C, 400);
     const naive = gflops(gemmNaive, c, A, B, C, 400);
     console.log(
-      `  ${c.name.padEnd(40)} M=${c.M} N=${c.N} K=${c.K}: gemm ${fast.toFixed(2)} GFLOP/s, naive ${naive.toFixed(2)} GFLOP/s, ratio ${(fast / naive).toFixed(1)}x`,
+      `  ${c.name.padEnd(40)} M=${c.M} N=${c.N} K=${c.K}: wasm ${simd.toFixed(2)}, ts ${blocked.toFixed(2)}, naive ${naive.toFixed(2)} GFLOP/s;` +
+        ` wasm/ts ${(simd / blocked).toFixed(1)}x, wasm/naive ${(simd / naive).toFixed(1)}x, ts/naive ${(blocked / naive).toFixed(1)}x`,
     );
   }
 }
-
