@@ -2,7 +2,7 @@ import { defineRule } from "./types.js";
 import type { RuleReport } from "./types.js";
 import { dataParamOf } from "./datasets.js";
 
-type MessageId = "unreadable" | "undecodable" | "sizeMismatch" | "mixedShapes";
+type MessageId = "unreadable" | "undecodable" | "sizeMismatch" | "mixedShapes" | "listMalformed";
 
 export default defineRule<MessageId>({
   meta: {
@@ -13,13 +13,14 @@ export default defineRule<MessageId>({
     fixable: false,
     messages: {
       unreadable: "'{{source}}' cannot be read as a Caffe LMDB: {{reason}}",
+      listMalformed: "{{count}} lines of the image list '{{source}}' are not 'path label' (lines {{lines}}: {{reason}}): Caffe stops or reads a wrong label there",
       undecodable: "{{count}} of {{scanned}} records of '{{source}}' are not valid caffe.Datum messages (first keys: {{keys}}; {{reason}})",
       sizeMismatch: "{{count}} of {{scanned}} records of '{{source}}' hold a data length that is not channels × height × width (first keys: {{keys}}): Caffe reads past or short of the pixels",
       mixedShapes: "{{count}} of {{scanned}} records of '{{source}}' differ in shape from the first record's {{shape}} (first keys: {{keys}}): Caffe's Data layer stops with a shape check failure when it reaches them",
     },
     docs: {
       whatItDoes:
-        "Reads the TRAIN and TEST LMDBs and reports a database that cannot be opened as LMDB 0.9 (for instance one written in LMDB's newer v2 format by the `lmdb` npm package), records that do not decode as `caffe.Datum`, records whose `data` length disagrees with channels × height × width, and records of mixed shapes.",
+        "Reads the TRAIN and TEST datasets and reports image lists with lines that are not `path label`, and LMDBs that cannot be opened as LMDB 0.9 (for instance one written in LMDB's newer v2 format by the `lmdb` npm package), records that do not decode as `caffe.Datum`, records whose `data` length disagrees with channels × height × width, and records of mixed shapes.",
       whyIsThisBad:
         "A badly generated LMDB is a classic source of NaN losses and silent nonsense: records of another shape stop Caffe hours in, truncated pixel buffers feed garbage, and a database in the wrong format makes Caffe fail at start-up with an MDB error.",
       example: `layer { name: "data" type: "Data" top: "data" top: "label" include { phase: TRAIN }
@@ -37,10 +38,15 @@ export default defineRule<MessageId>({
   check(context) {
     const reports: RuleReport<MessageId>[] = [];
     for (const d of context.datasets ?? []) {
-      if (d.type !== "Data" || !d.resolved) continue;
+      if (!d.resolved) continue;
       const layer = context.model?.phases[d.phases[0]!]?.layers.find((l) => l.index === d.layerIndex);
       if (!layer) continue;
       const at = { node: dataParamOf(layer) ?? layer.param, field: dataParamOf(layer) ? "source" : "type", layer: layer.name, phases: d.phases };
+      const malformed = d.list?.malformed;
+      if (malformed && malformed.count > 0) {
+        reports.push({ messageId: "listMalformed", data: { count: malformed.count, source: d.source, lines: malformed.lines.slice(0, 5).join(", "), reason: malformed.reasons[0] ?? "" }, ...at });
+      }
+      if (d.type !== "Data") continue;
       if (d.error && d.error.code !== "unsupported-backend") {
         reports.push({ messageId: "unreadable", data: { source: d.source, reason: d.error.message }, ...at });
         continue;

@@ -207,3 +207,23 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
     expect(bad.code).toBe(2);
   });
 });
+
+describe("bnlint --proto", () => {
+  it("lints a fork's net with the fork's caffe.proto, and hints at --proto without it", async () => {
+    const ours = fs.readFileSync(path.join(ROOT, "src/schema/caffe.proto"), "utf8");
+    // A fork adds a field to LayerParameter, as SSD adds its own parameters.
+    const fork = ours.replace(/message LayerParameter \{/, "message LayerParameter {\n  optional float fork_margin = 9001;");
+    expect(fork).not.toBe(ours);
+    const dir = tempDir({ "fork.proto": fork, "net.prototxt": CLEAN_NET.replace('type: "Convolution"', 'type: "Convolution" fork_margin: 0.5') });
+    const without = await cli(["net.prototxt", "-f", "json"], dir);
+    expect(without.code).toBe(2);
+    const finding = JSON.parse(without.out).results[0].findings.find((f: { ruleId: string }) => f.ruleId === "parse-error");
+    expect(finding.message).toMatch(/fork_margin/);
+    expect(finding.message).toMatch(/--proto/);
+    const withFork = await cli(["net.prototxt", "--proto", "fork.proto"], dir);
+    expect(withFork).toMatchObject({ code: 0, out: "" });
+    const broken = await cli(["net.prototxt", "--proto", "missing.proto"], dir);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/missing\.proto.*no such file/);
+  });
+});

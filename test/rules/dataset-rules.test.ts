@@ -104,3 +104,23 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
     },
   ],
 });
+
+function imageList(lines: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-list-"));
+  fs.writeFileSync(path.join(dir, "a.png"), "");
+  const file = path.join(dir, "train.txt");
+  fs.writeFileSync(file, lines.map((l) => l.replace("DIR", dir)).join("\n") + "\n");
+  return file;
+}
+const imageData = (list: string) =>
+  `layer { name: "d" type: "ImageData" top: "data" top: "label" include { phase: TRAIN } transform_param { scale: 0.00390625 } image_data_param { source: "${list}" batch_size: 2 shuffle: true new_height: 8 new_width: 8 } }\n`;
+
+ruleTester(missing, {
+  valid: [imageData(imageList(["DIR/a.png 0", "DIR/a.png 1"])) + head(2)],
+  invalid: [at(imageData(imageList(["DIR/a.png 0", "DIR/b.png 1", "DIR/c.png 1"])) + head(2), 1, "source:", { messageId: "imagesMissing", severity: "warning" }, { name: "listed images that do not exist" })],
+});
+
+ruleTester(corrupt, {
+  valid: [],
+  invalid: [at(imageData(imageList(["DIR/a.png 0", "DIR/a.png", "DIR/a.png one"])) + head(2), 1, "source:", { messageId: "listMalformed" }, { name: "lines without a label" })],
+});
