@@ -59,6 +59,7 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     ...(args.maxRecords !== undefined ? { maxRecords: positive(args.maxRecords, "--max-records") } : {}),
     ...(args.probe !== undefined ? { probe: args.probe ? "force" : "off" } : {}),
     probeOptions: {
+      ...(io.stderrIsTTY ? { onProgress: probeProgress(io) } : {}),
       ...(args.probeIters !== undefined ? { iterations: positive(args.probeIters, "--probe-iters") } : {}),
       ...(args.probeBatch !== undefined ? { batch: positive(args.probeBatch, "--probe-batch") } : {}),
       ...(args.probeSeed !== undefined ? { seed: args.probeSeed } : {}),
@@ -90,6 +91,15 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** One self-overwriting stderr line per probe iteration, on a terminal only. */
+function probeProgress(io: CliIo): (run: string, iteration: number, iterations: number, loss: number) => void {
+  return (run, iteration, iterations, loss) => {
+    const shown = Number.isFinite(loss) ? loss.toPrecision(5) : String(loss);
+    io.stderr(`\r\x1b[Kprobe (${run.length > 40 ? `${run.slice(0, 37)}...` : run}): iteration ${iteration + 1}/${iterations}, loss ${shown}`);
+    if (iteration + 1 === iterations || !Number.isFinite(loss)) io.stderr("\r\x1b[K");
+  };
 }
 
 function positive(value: number, flag: string): number {

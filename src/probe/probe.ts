@@ -10,7 +10,7 @@ import type { PhaseNet } from "../model/types.js";
 import type { MeanImage, RecordSource } from "../engine/types.js";
 import type { PlainMessage } from "../schema/types.js";
 import { estimateCost, estimateSeconds } from "./cost.js";
-import { runProbeOnce, type RunOutput } from "./run.js";
+import { batchNormOutputs, runProbeOnce, type RunOutput } from "./run.js";
 import type { FixRun, ProbeReport, ProbeRun, ProbeVerdict } from "./types.js";
 
 export interface ProbeOptions {
@@ -18,6 +18,8 @@ export interface ProbeOptions {
   batch?: number;
   seed?: number;
   budgetSeconds?: number;
+  /** Progress: which run, iteration and loss; for a terminal display. */
+  onProgress?: (run: string, iteration: number, iterations: number, loss: number) => void;
 }
 
 export const PROBE_DEFAULTS = { iterations: 30, seed: 1701, budgetSeconds: 60, maxBatch: 32 } as const;
@@ -57,6 +59,28 @@ export const SYMPTOMS: Record<string, ProbeVerdict[]> = {
 };
 
 const RANK: Record<ProbeVerdict, number> = { "non-finite": 0, "saturated-softmax": 1, exploding: 2, vanishing: 3, "not-learning": 4, "bad-init": 5, ok: 6 };
+
+/** An update larger than this fraction of the weights (lr·|dW|/|W|) is far above the healthy 1e-3. */
+const UPDATE_RATIO_HIGH = 0.1;
+/** TEST-phase BatchNorm outputs this many times larger or smaller than TRAIN's on the same batch are reported. */
+const BN_PHASE_RATIO = 10;
+
+/** BatchNorm outputs on the first batch, TRAIN against TEST, from the weights and statistics after the run. */
+function compareBatchNormPhases(subject: ProbeSubject, batch: number, seed: number, params: Map<string, Float32Array[]>): NonNullable<ProbeReport["batchNormPhases"]> {
+  const input = {
+    net: engineNet(subject, batch),
+    seed,
+    ...(subject.records ? { records: subject.records } : {}),
+    ...(subject.meanImage ? { meanImage: subject.meanImage } : {}),
+    ...(subject.syntheticShape ? { syntheticShape: subject.syntheticShape } : {}),
+  };
+  const train = batchNormOutputs(input, params, "TRAIN");
+  const test = batchNormOutputs(input, params, "TEST");
+  return [...train].map(([layer, t]) => {
+    const v = test.get(layer) ?? NaN;
+    return { layer, train: t, test: v, ratio: t > 0 ? v / t : Infinity };
+  });
+}
 
 const BATCH_FIELDS = ["data_param", "image_data_param", "window_data_param", "hdf5_data_param", "memory_data_param"];
 
@@ -152,6 +176,7 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
       ...(subject.syntheticShape ? { syntheticShape: subject.syntheticShape } : {}),
       ...(initial ? { initial } : {}),
       ...(softmaxInfo(s.train, batch) ? { softmax: softmaxInfo(s.train, batch)! } : {}),
+      ...(options.onProgress ? { onIteration: (i: number, loss: number) => options.onProgress!(label, i, iterations, loss) } : {}),
     });
 
   const baseline = run("as written", subject);
@@ -168,6 +193,20 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
   };
   const confirmations = new Map<Finding, Confirmation>();
   const elapsed = () => (performance.now() - started) / 1000;
+
+  const ratios = baseline.traces.filter((t) => t.maxUpdateRatio !== undefined && Number.isFinite(t.maxUpdateRatio));
+  if (ratios.length > 0) {
+    const top = ratios.reduce((a, b) => (b.maxUpdateRatio! > a.maxUpdateRatio! ? b : a));
+    report.maxUpdateRatio = { layer: top.layer, ratio: top.maxUpdateRatio! };
+    if (top.maxUpdateRatio! > UPDATE_RATIO_HIGH) {
+      report.evidence.push(`updates are ${top.maxUpdateRatio!.toExponential(1)} of the weights' size at layer '${top.layer}' (lr·|dW|/|W|; healthy is about 1e-3): the learning rate is too high for this net`);
+    }
+  }
+  if (baseline.run.verdict !== "non-finite" && subject.train.layers.some((l) => l.type === "BatchNorm")) {
+    report.batchNormPhases = compareBatchNormPhases(subject, batch, seed, baseline.final);
+    const off = report.batchNormPhases.find((b) => b.ratio > BN_PHASE_RATIO || b.ratio < 1 / BN_PHASE_RATIO);
+    if (off) report.evidence.push(`BatchNorm '${off.layer}' gives outputs ${off.ratio.toPrecision(3)}x as large in TEST as in TRAIN on the same batch: the statistics TEST uses do not describe the data`);
+  }
 
   if (!Number.isFinite(baseline.run.rawLosses[0] ?? NaN) && elapsed() < budget) {
     const zero = run("lr = 0", subject, { base_lr: 0 }, baseline.initial);

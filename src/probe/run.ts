@@ -5,7 +5,7 @@
  * print, and classify the outcome.
  */
 import { blobStats } from "../engine/stats.js";
-import { buildNet, type Net } from "../engine/net.js";
+import { buildNet, forward, type Net } from "../engine/net.js";
 import { seededRandom } from "../engine/rng.js";
 import { createSolver, readSolverSettings } from "../engine/solvers/index.js";
 import { trainSteps } from "../engine/train.js";
@@ -28,6 +28,8 @@ export interface RunInput {
   /** Parameter values to start from, by layer name (from a .caffemodel or an earlier run). */
   initial?: Map<string, Float32Array[]>;
   softmax?: VerdictInput["softmax"];
+  /** Called after each iteration with its loss. */
+  onIteration?: (iteration: number, loss: number) => void;
 }
 
 export interface RunOutput {
@@ -35,6 +37,8 @@ export interface RunOutput {
   traces: LayerTrace[];
   /** The parameters the run started from, by layer name (to re-run a fix from the same point). */
   initial: Map<string, Float32Array[]>;
+  /** The parameters after the last iteration (BatchNorm statistics included). */
+  final: Map<string, Float32Array[]>;
 }
 
 /** Stored weights that do not fit the net (Caffe refuses them when copying trained layers). */
@@ -142,6 +146,7 @@ export function runProbeOnce(input: RunInput): RunOutput {
     },
     afterUpdate(result) {
       gradNorms.push(result.gradL2);
+      input.onIteration?.(iteration, result.loss);
       iteration++;
     },
   });
@@ -167,6 +172,29 @@ export function runProbeOnce(input: RunInput): RunOutput {
     },
     traces: layerTraces,
     initial,
+    final: snapshotParams(net),
   };
 }
 
+
+/**
+ * Mean |top| of every BatchNorm layer on one batch, with the net built in
+ * `phase` from `params` (TEST uses the stored statistics unless the layer says
+ * otherwise; TRAIN the batch's). The first batch of the data is used.
+ */
+export function batchNormOutputs(input: Omit<RunInput, "iterations" | "label" | "solver" | "softmax">, params: Map<string, Float32Array[]>, phase: "TRAIN" | "TEST"): Map<string, number> {
+  const ctx: LayerContext = {
+    phase,
+    random: seededRandom(input.seed),
+    ...(input.records ? { recordSource: input.records } : {}),
+    ...(input.meanImage ? { meanImage: input.meanImage } : {}),
+    ...(input.syntheticShape ? { syntheticRecordShape: input.syntheticShape } : {}),
+  };
+  const net = buildNet(input.net, ctx);
+  copyParams(net, params);
+  const out = new Map<string, number>();
+  forward(net, (layerName, pass, blobs, layer) => {
+    if (pass === "forward" && layer.type === "BatchNorm" && blobs.tops[0]) out.set(layerName, blobStats(blobs.tops[0].blob.data).meanAbs);
+  });
+  return out;
+}

@@ -73,6 +73,10 @@ export interface ProbeReport {
   settings: { iterations: number; batch: number; seed: number; solver: string; data: string; notes: string[] };
   layers: LayerTrace[];
   lrZero?: ProbeRun;
+  /** BatchNorm outputs on the same batch after the run, built in TRAIN and in TEST (mean |top|). */
+  batchNormPhases?: { layer: string; train: number; test: number; ratio: number }[];
+  /** Largest update ratio lr·|dW|/|W| seen, and where (healthy around 1e-3). */
+  maxUpdateRatio?: { layer: string; ratio: number };
   fixRuns: FixRun[];
   seconds: number;
 }

@@ -120,3 +120,22 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
     expect(report.probe).toEqual({ skipped: "the weights give layer 'ip' blob 0 3 values, but the net expects [10, 784] (7840 values)" });
   });
 });
+
+describe("probe evidence on a net that trains", () => {
+  it("compares BatchNorm's TRAIN and TEST outputs on the same batch, and measures update ratios", { timeout: 120_000 }, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-bn-"));
+    const net = fs.readFileSync(path.join(EXAMPLE, "train_val.prototxt"), "utf8").replaceAll("batch_norm_param { use_global_stats: true }", "").replaceAll('"digits_train_lmdb"', `"${path.join(EXAMPLE, "digits_train_lmdb")}"`);
+    fs.writeFileSync(path.join(dir, "train_val.prototxt"), net);
+    const { report } = lintFilesDetailed([path.join(dir, "train_val.prototxt")], { probe: "force", probeOptions: { iterations: 8, batch: 16 } });
+    const probe = report.probe as ProbeReport;
+    expect(probe.verdict).toBe("ok");
+    expect(probe.batchNormPhases?.map((b) => b.layer)).toEqual(["bn1", "bn2"]);
+    for (const b of probe.batchNormPhases!) {
+      expect(b.train).toBeGreaterThan(0);
+      expect(b.ratio).toBeGreaterThan(0.1);
+      expect(b.ratio).toBeLessThan(10);
+    }
+    expect(probe.maxUpdateRatio!.ratio).toBeGreaterThan(0);
+    expect(probe.maxUpdateRatio!.ratio).toBeLessThan(0.1);
+  });
+});
