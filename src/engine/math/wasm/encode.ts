@@ -114,6 +114,7 @@ export const op = {
   i32Sub: (): number[] => [0x6b],
   i32Mul: (): number[] => [0x6c],
   i32Shl: (): number[] => [0x74],
+  f32Eq: (): number[] => [0x5b],
   f32Add: (): number[] => [0x92],
   f32Sub: (): number[] => [0x93],
   f32Mul: (): number[] => [0x94],

@@ -1,23 +1,29 @@
 /**
  * Single-precision GEMM on WebAssembly SIMD, generated at runtime.
  *
- * The operands are packed into linear memory first: op(A) into row panels of
- * MR rows stored k-major (for each k, the MR values of that column), op(B)
- * into column panels of NR columns stored k-major (for each k, NR values of
- * that row), both zero-padded to whole panels. Packing handles every
- * transpose, so the kernel knows one layout only. The kernel walks column
- * panels of B (outer, kept hot in cache) and row panels of A (inner), and for
- * each MR x NR tile of C keeps MR * NR / 4 f32x4 accumulators in registers
- * across the whole K loop: per k it loads NR / 4 vectors of B, broadcasts
- * each of the MR values of A and does one multiply and one add per
- * accumulator. Tiles land in a padded product buffer; the caller's C is then
- * written as alpha * product + beta * C (not reading C when beta is 0).
+ * The kernel reads op(A) as row panels of MR rows in which the MR values of
+ * one column k are adjacent, and op(B) as column panels of NR columns in
+ * which the NR values of one row k are adjacent; where panels start and how
+ * far apart consecutive k are is passed in. Row-major B and transposed A
+ * already have that shape, so they are only copied into wasm memory; A and
+ * transposed B are first repacked there (by `packA`/`packB`, also generated).
+ * The kernel walks column panels of B (outer, kept hot in cache) and row
+ * panels of A (inner), and for each MR x NR tile of C keeps MR * NR / 4
+ * f32x4 accumulators in registers across the whole K loop: per k it loads
+ * NR / 4 vectors of B, broadcasts each of the MR values of A and does one
+ * multiply and one add per accumulator. The tile is then stored as
+ * alpha * sum + beta * C into a product buffer of whole tiles (C is not read
+ * when beta is 0), whose rows are copied back to the caller's C.
+ *
+ * Panels that run past the last row of op(A) or column of op(B) read
+ * neighbouring data or zeroed slack; those lanes only feed rows and columns of
+ * the product buffer that are never copied back.
  *
  * Sums are accumulated in float32 in k order, as a float BLAS does; the
- * scalar TypeScript path accumulates in float64, so the two differ by float32
+ * TypeScript path accumulates in float64, so the two differ by float32
  * rounding (a few ulps times sqrt(K)).
  */
-import { code, encodeModule, i32, op, v128, type ValType } from "./encode.js";
+import { code, encodeModule, f32, i32, op, v128, type FunctionDef, type ValType } from "./encode.js";
 import { PAGE_BYTES, wasmApi } from "./runtime.js";
 
 /** Rows of op(A) per register tile. */
@@ -25,81 +31,120 @@ export const MR = 4;
 /** Columns of op(B) per register tile (a multiple of 4, the f32x4 width). */
 export const NR = 8;
 
+const get = op.localGet, set = op.localSet;
+const addTo = (local: number, amount: number[]): number[] => code(get(local), amount, op.i32Add(), set(local));
+/** local += 1; branch back to the enclosing loop while local != limit. */
+const countUpTo = (local: number, limit: number): number[] =>
+  code(get(local), op.i32Const(1), op.i32Add(), op.localTee(local), get(limit), op.i32Ne(), op.brIf(0));
+
 /**
- * Bytes of the kernel module. Exports `kernel(ap, bp, cp, mPanels, nPanels, K, ldcBytes)`
- * (addresses in bytes; mPanels, nPanels and K at least 1) that writes the
- * (mPanels*MR) x (nPanels*NR) product of the packed panels to cp, rows ldcBytes apart.
+ * `kernel(ap, aPanelStep, aKStep, bp, bPanelStep, bKStep, cp, ldc, mPanels, nPanels, K, alpha, beta)`:
+ * addresses and steps in bytes; mPanels, nPanels and K at least 1. Value (r, k) of A panel p is at
+ * ap + p*aPanelStep + k*aKStep + 4r, value (k, c) of B panel q at bp + q*bPanelStep + k*bKStep + 4c,
+ * and C's tile (p, q) starts at cp + p*MR*ldc + q*NR*4.
  */
-export function gemmKernelModuleBytes(mr: number = MR, nr: number = NR): Uint8Array<ArrayBuffer> {
-  if (nr % 4 !== 0) throw new RangeError(`gemm kernel: NR=${nr} is not a multiple of 4`);
+function kernelFunction(mr: number, nr: number): FunctionDef {
   const vectors = nr / 4;
-  // Parameters.
-  const AP = 0, BP = 1, CP = 2, M_PANELS = 3, N_PANELS = 4, K = 5, LDC = 6;
-  // Locals.
-  const JB = 7, IB = 8, KK = 9, PA = 10, PB = 11, PB_PANEL = 12, PC = 13, PC_COL = 14, PC_ROW = 15;
-  const A = 16, B0 = 17; // B0 .. B0 + vectors - 1
+  const AP = 0, A_PANEL = 1, A_K = 2, BP = 3, B_PANEL = 4, B_K = 5, CP = 6, LDC = 7, M_PANELS = 8, N_PANELS = 9, K = 10, ALPHA = 11, BETA = 12;
+  const JB = 13, IB = 14, KK = 15, PA = 16, PB = 17, PA_PANEL = 18, PB_PANEL = 19, PC = 20, PC_COL = 21, PC_ROW = 22;
+  const ALPHA4 = 23, BETA4 = 24, A = 25, B0 = 26; // B0 .. B0 + vectors - 1
   const ACC0 = B0 + vectors; // accumulator (r, v) is ACC0 + r * vectors + v
-  const locals: ValType[] = [
-    ...Array<ValType>(PC_ROW - JB + 1).fill(i32),
-    ...Array<ValType>(1 + vectors + mr * vectors).fill(v128),
-  ];
   const acc = (r: number, v: number): number => ACC0 + r * vectors + v;
-  const get = op.localGet, set = op.localSet;
+  const locals: ValType[] = [...Array<ValType>(PC_ROW - JB + 1).fill(i32), ...Array<ValType>(3 + vectors + mr * vectors).fill(v128)];
 
-  const zeroAccumulators: number[][] = [];
-  for (let r = 0; r < mr; r++) for (let v = 0; v < vectors; v++) zeroAccumulators.push(op.v128ConstF32(0), set(acc(r, v)));
+  const zero: number[][] = [];
+  for (let r = 0; r < mr; r++) for (let v = 0; v < vectors; v++) zero.push(op.v128ConstF32(0), set(acc(r, v)));
 
-  // One step of k: load NR values of B, then per row of A broadcast and multiply-add.
   const kStep: number[][] = [];
   for (let v = 0; v < vectors; v++) kStep.push(get(PB), op.v128Load(16 * v), set(B0 + v));
   for (let r = 0; r < mr; r++) {
     kStep.push(get(PA), op.v128Load32Splat(4 * r), set(A));
-    for (let v = 0; v < vectors; v++) {
-      kStep.push(get(acc(r, v)), get(A), get(B0 + v), op.f32x4Mul(), op.f32x4Add(), set(acc(r, v)));
-    }
+    for (let v = 0; v < vectors; v++) kStep.push(get(acc(r, v)), get(A), get(B0 + v), op.f32x4Mul(), op.f32x4Add(), set(acc(r, v)));
   }
-  kStep.push(
-    get(PA), op.i32Const(4 * mr), op.i32Add(), set(PA),
-    get(PB), op.i32Const(4 * nr), op.i32Add(), set(PB),
-  );
+  kStep.push(addTo(PA, get(A_K)), addTo(PB, get(B_K)));
 
-  const storeTile: number[][] = [get(PC), set(PC_ROW)];
-  for (let r = 0; r < mr; r++) {
-    for (let v = 0; v < vectors; v++) storeTile.push(get(PC_ROW), get(acc(r, v)), op.v128Store(16 * v));
-    if (r + 1 < mr) storeTile.push(get(PC_ROW), get(LDC), op.i32Add(), set(PC_ROW));
-  }
+  // Store alpha * acc (+ beta * C), row by row.
+  const store = (withBeta: boolean): number[] => {
+    const out: number[][] = [get(PC), set(PC_ROW)];
+    for (let r = 0; r < mr; r++) {
+      for (let v = 0; v < vectors; v++) {
+        out.push(get(PC_ROW), get(acc(r, v)), get(ALPHA4), op.f32x4Mul());
+        if (withBeta) out.push(get(PC_ROW), op.v128Load(16 * v), get(BETA4), op.f32x4Mul(), op.f32x4Add());
+        out.push(op.v128Store(16 * v));
+      }
+      if (r + 1 < mr) out.push(addTo(PC_ROW, get(LDC)));
+    }
+    return code(...out);
+  };
 
   const body = code(
-    // jb = 0; pbPanel = bp; pcCol = cp
+    get(ALPHA), op.f32x4Splat(), set(ALPHA4), get(BETA), op.f32x4Splat(), set(BETA4),
     op.i32Const(0), set(JB), get(BP), set(PB_PANEL), get(CP), set(PC_COL),
-    op.loop(), // over column panels of B
-    op.i32Const(0), set(IB), get(AP), set(PA), get(PC_COL), set(PC),
-    op.loop(), // over row panels of A (pa runs on from one panel to the next)
-    get(PB_PANEL), set(PB),
-    ...zeroAccumulators,
-    get(K), set(KK),
-    op.loop(), // over k
+    op.loop(), // column panels of B
+    op.i32Const(0), set(IB), get(AP), set(PA_PANEL), get(PC_COL), set(PC),
+    op.loop(), // row panels of A
+    get(PA_PANEL), set(PA), get(PB_PANEL), set(PB), get(K), set(KK),
+    ...zero,
+    op.loop(), // k
     ...kStep,
     get(KK), op.i32Const(1), op.i32Sub(), op.localTee(KK), op.brIf(0),
     op.end(),
-    ...storeTile,
-    // pc += MR rows of C
-    get(PC), get(LDC), op.i32Const(mr), op.i32Mul(), op.i32Add(), set(PC),
-    get(IB), op.i32Const(1), op.i32Add(), op.localTee(IB), get(M_PANELS), op.i32Ne(), op.brIf(0),
+    get(BETA), op.f32Const(0), op.f32Eq(), op.if(), store(false), op.else(), store(true), op.end(),
+    addTo(PC, code(get(LDC), op.i32Const(mr), op.i32Mul())),
+    addTo(PA_PANEL, get(A_PANEL)),
+    countUpTo(IB, M_PANELS),
     op.end(),
-    // next column panel: pb has run to its end; C columns move by NR
-    get(PB), set(PB_PANEL),
-    get(PC_COL), op.i32Const(4 * nr), op.i32Add(), set(PC_COL),
-    get(JB), op.i32Const(1), op.i32Add(), op.localTee(JB), get(N_PANELS), op.i32Ne(), op.brIf(0),
+    addTo(PB_PANEL, get(B_PANEL)),
+    addTo(PC_COL, op.i32Const(4 * nr)),
+    countUpTo(JB, N_PANELS),
     op.end(),
   );
+  return { name: "kernel", params: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f32, f32], results: [], locals, body };
+}
+
+/**
+ * `name(src, dst, panels, K, panelStep, kStep, itemStep)`: writes, for each panel p and each k, the
+ * `width` values src + p*panelStep + k*kStep + c*itemStep (c < width) to consecutive floats at dst.
+ */
+function packFunction(name: string, width: number): FunctionDef {
+  const SRC = 0, DST = 1, PANELS = 2, K = 3, PANEL_STEP = 4, K_STEP = 5, ITEM_STEP = 6;
+  const P = 7, KK = 8, PS = 9, PK = 10, PI = 11;
+  const items: number[][] = [get(PK), set(PI)];
+  for (let c = 0; c < width; c++) {
+    items.push(get(DST), get(PI), op.f32Load(), op.f32Store(4 * c));
+    if (c + 1 < width) items.push(addTo(PI, get(ITEM_STEP)));
+  }
+  const body = code(
+    op.i32Const(0), set(P), get(SRC), set(PS),
+    op.loop(),
+    get(PS), set(PK), get(K), set(KK),
+    op.loop(),
+    ...items,
+    addTo(DST, op.i32Const(4 * width)),
+    addTo(PK, get(K_STEP)),
+    get(KK), op.i32Const(1), op.i32Sub(), op.localTee(KK), op.brIf(0),
+    op.end(),
+    addTo(PS, get(PANEL_STEP)),
+    countUpTo(P, PANELS),
+    op.end(),
+  );
+  return { name, params: [i32, i32, i32, i32, i32, i32, i32], results: [], locals: [i32, i32, i32, i32, i32], body };
+}
+
+/** Bytes of the module: exports `kernel`, `packA` (MR wide) and `packB` (NR wide), over an imported memory env.memory. */
+export function gemmKernelModuleBytes(mr: number = MR, nr: number = NR): Uint8Array<ArrayBuffer> {
+  if (nr % 4 !== 0 || nr <= 0 || mr <= 0) throw new RangeError(`gemm kernel: tile ${mr}x${nr} (NR must be a positive multiple of 4)`);
   return encodeModule({
     memory: { module: "env", field: "memory", minPages: 1 },
-    functions: [{ name: "kernel", params: [i32, i32, i32, i32, i32, i32, i32], results: [], locals, body }],
+    functions: [kernelFunction(mr, nr), packFunction("packA", mr), packFunction("packB", nr)],
   });
 }
 
-type Kernel = (ap: number, bp: number, cp: number, mPanels: number, nPanels: number, K: number, ldcBytes: number) => void;
+type Kernel = (
+  ap: number, aPanelStep: number, aKStep: number, bp: number, bPanelStep: number, bKStep: number,
+  cp: number, ldc: number, mPanels: number, nPanels: number, K: number, alpha: number, beta: number,
+) => void;
+type Pack = (src: number, dst: number, panels: number, K: number, panelStep: number, kStep: number, itemStep: number) => void;
 
 /** The same signature and meaning as the engine's `gemm`. */
 export type GemmFn = (
@@ -117,20 +162,33 @@ export function wasmSimdAvailable(): boolean {
   }
 }
 
-const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+/** Float offsets of the regions one call uses in wasm memory, 16-byte aligned. */
+interface Layout { rawA: number; packedA: number; rawB: number; packedB: number; product: number; end: number }
+
+function layout(transA: boolean, transB: boolean, M: number, N: number, K: number): Layout {
+  const Mp = Math.ceil(M / MR) * MR, Np = Math.ceil(N / NR) * NR;
+  const up4 = (floats: number): number => Math.ceil(floats / 4) * 4;
+  // Raw operands get slack for panels reading past their end: whole extra rows when repacked, a tile's width otherwise.
+  const rawA = 0;
+  const packedA = rawA + up4(M * K + (transA ? MR : (MR - 1) * K + MR));
+  const rawB = packedA + (transA ? 0 : Mp * K);
+  const packedB = rawB + up4(K * N + (transB ? (NR - 1) * K + NR : NR));
+  const product = packedB + (transB ? Np * K : 0);
+  return { rawA, packedA, rawB, packedB, product, end: product + Mp * Np };
+}
 
 /**
- * Instantiates the kernel over its own growable memory and returns a gemm with
+ * Instantiates the module over its own growable memory and returns a gemm with
  * the engine's signature, or null when WebAssembly SIMD is not available.
  * The returned function is not re-entrant (one scratch memory per instance).
  */
 export function createWasmGemm(): GemmFn | null {
   if (wasmApi === undefined || !wasmSimdAvailable()) return null;
   const memory = new wasmApi.Memory({ initial: 16 });
-  const instance = new wasmApi.Instance(new wasmApi.Module(gemmKernelModuleBytes()), {
-    env: { memory },
-  });
-  const kernel = instance.exports["kernel"] as Kernel;
+  const { exports } = new wasmApi.Instance(new wasmApi.Module(gemmKernelModuleBytes()), { env: { memory } });
+  const kernel = exports["kernel"] as Kernel;
+  const packA = exports["packA"] as Pack;
+  const packB = exports["packB"] as Pack;
   let heap = new Float32Array(memory.buffer);
 
   return function gemmWasm(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff): void {
@@ -140,46 +198,32 @@ export function createWasmGemm(): GemmFn | null {
       for (let i = cOff, end = cOff + M * N; i < end; i++) C[i] = beta === 0 ? 0 : beta * C[i]!;
       return;
     }
-    const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR);
-    const Mp = mPanels * MR, Np = nPanels * NR;
-    const apBytes = 0;
-    const bpBytes = align16(apBytes + Mp * K * 4);
-    const cpBytes = align16(bpBytes + Np * K * 4);
-    const endBytes = cpBytes + Mp * Np * 4;
-    if (endBytes > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((endBytes - memory.buffer.byteLength) / PAGE_BYTES));
+    const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR), Np = nPanels * NR;
+    const at = layout(transA, transB, M, N, K);
+    if (at.end * 4 > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((at.end * 4 - memory.buffer.byteLength) / PAGE_BYTES));
       heap = new Float32Array(memory.buffer);
     }
     const h = heap;
-    // Pack op(A): element (i, k) is A[aOff + i*ai + k*ak]; panel p holds rows p*MR.., k-major.
-    const ai = transA ? 1 : K, ak = transA ? M : 1;
-    let d = apBytes >> 2;
-    for (let p = 0; p < mPanels; p++) {
-      const i0 = p * MR, rows = Math.min(MR, M - i0);
-      for (let k = 0; k < K; k++, d += MR) {
-        const s = aOff + i0 * ai + k * ak;
-        for (let r = 0; r < rows; r++) h[d + r] = A[s + r * ai]!;
-        for (let r = rows; r < MR; r++) h[d + r] = 0;
-      }
+    h.set(A.subarray(aOff, aOff + M * K), at.rawA);
+    h.fill(0, at.rawA + M * K, at.packedA);
+    h.set(B.subarray(bOff, bOff + K * N), at.rawB);
+    h.fill(0, at.rawB + K * N, at.packedB);
+    // A panel: transposed A (K x M) already holds each column's MR values side by side.
+    let aAt = at.rawA * 4, aPanelStep = MR * 4, aKStep = M * 4;
+    if (!transA) {
+      packA(at.rawA * 4, at.packedA * 4, mPanels, K, MR * K * 4, 4, K * 4);
+      aAt = at.packedA * 4; aPanelStep = MR * K * 4; aKStep = MR * 4;
     }
-    // Pack op(B): element (k, j) is B[bOff + k*bk + j*bj]; panel q holds columns q*NR.., k-major.
-    const bk = transB ? 1 : N, bj = transB ? K : 1;
-    d = bpBytes >> 2;
-    for (let q = 0; q < nPanels; q++) {
-      const j0 = q * NR, cols = Math.min(NR, N - j0);
-      for (let k = 0; k < K; k++, d += NR) {
-        const s = bOff + k * bk + j0 * bj;
-        for (let c = 0; c < cols; c++) h[d + c] = B[s + c * bj]!;
-        for (let c = cols; c < NR; c++) h[d + c] = 0;
-      }
+    // B panel: row-major B (K x N) already holds each row's NR values side by side.
+    let bAt = at.rawB * 4, bPanelStep = NR * 4, bKStep = N * 4;
+    if (transB) {
+      packB(at.rawB * 4, at.packedB * 4, nPanels, K, NR * K * 4, 4, K * 4);
+      bAt = at.packedB * 4; bPanelStep = NR * K * 4; bKStep = NR * 4;
     }
-    kernel(apBytes, bpBytes, cpBytes, mPanels, nPanels, K, Np * 4);
-    // Write back.
-    const cp = cpBytes >> 2;
-    for (let i = 0; i < M; i++) {
-      const src = cp + i * Np, dst = cOff + i * N;
-      if (beta === 0) for (let j = 0; j < N; j++) C[dst + j] = alpha * h[src + j]!;
-      else for (let j = 0; j < N; j++) C[dst + j] = alpha * h[src + j]! + beta * C[dst + j]!;
-    }
+    if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), at.product + i * Np);
+    kernel(aAt, aPanelStep, aKStep, bAt, bPanelStep, bKStep, at.product * 4, Np * 4, mPanels, nPanels, K, alpha, beta);
+    if (N === Np) C.set(h.subarray(at.product, at.product + M * N), cOff);
+    else for (let i = 0; i < M; i++) C.set(h.subarray(at.product + i * Np, at.product + i * Np + N), cOff + i * N);
   };
 }
