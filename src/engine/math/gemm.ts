@@ -25,6 +25,8 @@ export type GemmBackend = "auto" | "ts" | "wasm";
 
 /** Below this many multiply-adds (M*N*K) "auto" stays in TypeScript: copying in and out would dominate. */
 export const WASM_MIN_MULTIPLY_ADDS = 4096;
+/** Below this many columns of C "auto" stays in TypeScript: rows narrower than a register tile waste most lanes. */
+export const WASM_MIN_COLUMNS = 8;
 
 let backend: GemmBackend = backendFromEnv(typeof process === "object" ? process.env["BNLINT_GEMM"] : undefined);
 let wasmGemm: GemmFn | null | undefined; // undefined: not tried yet; null: unavailable
@@ -61,7 +63,7 @@ export function gemm(
   alpha: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
   beta: number, C: Float32Array, cOff: number,
 ): void {
-  if (backend !== "ts" && (backend === "wasm" || M * N * K >= WASM_MIN_MULTIPLY_ADDS)) {
+  if (backend !== "ts" && (backend === "wasm" || (M * N * K >= WASM_MIN_MULTIPLY_ADDS && N >= WASM_MIN_COLUMNS))) {
     const wasm = wasmGemm === undefined ? getWasmGemm() : wasmGemm;
     if (wasm !== null) {
       wasm(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  gemm, gemmNaive, gemmTs, getGemmBackend, getWasmGemm, setGemmBackend, WASM_MIN_MULTIPLY_ADDS,
+  gemm, gemmNaive, gemmTs, getGemmBackend, getWasmGemm, setGemmBackend, WASM_MIN_COLUMNS, WASM_MIN_MULTIPLY_ADDS,
 } from "../../../src/engine/math/gemm.js";
 import { seededRandom } from "../../../src/engine/rng.js";
 import type { GemmFn } from "../../../src/engine/math/wasm/gemm-kernel.js";
@@ -160,6 +160,20 @@ describe("gemm backend selection", () => {
     const product = (fn: GemmFn): number[] => {
       const C = new Float32Array(m * n);
       fn(false, false, m, n, k, 1, a, 0, b, 0, 0, C, 0);
+      return [...C];
+    };
+    expect(product(gemm)).toEqual(product(gemmTs));
+    if (wasm !== null) expect(product(wasm)).not.toEqual(product(gemmTs));
+  });
+
+  it("keeps products with fewer than WASM_MIN_COLUMNS columns in TypeScript under auto", () => {
+    setGemmBackend("auto");
+    const m = 3000, n = WASM_MIN_COLUMNS - 1, k = 6;
+    expect(m * n * k).toBeGreaterThanOrEqual(WASM_MIN_MULTIPLY_ADDS);
+    const a = randomArray(m * k, random), b = randomArray(k * n, random);
+    const product = (fn: GemmFn): number[] => {
+      const C = new Float32Array(m * n);
+      fn(true, false, m, n, k, 1, a, 0, b, 0, 0, C, 0);
       return [...C];
     };
     expect(product(gemm)).toEqual(product(gemmTs));
