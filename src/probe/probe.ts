@@ -183,6 +183,7 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
   const report: ProbeReport = {
     verdict: baseline.run.verdict,
     losses: baseline.run.losses,
+    rawLosses: baseline.run.rawLosses,
     firstNonFinite: baseline.run.firstNonFinite,
     saturated: baseline.run.saturated,
     evidence: baseline.run.evidence,
@@ -199,7 +200,7 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
     const top = ratios.reduce((a, b) => (b.maxUpdateRatio! > a.maxUpdateRatio! ? b : a));
     report.maxUpdateRatio = { layer: top.layer, ratio: top.maxUpdateRatio! };
     if (top.maxUpdateRatio! > UPDATE_RATIO_HIGH) {
-      report.evidence.push(`updates are ${top.maxUpdateRatio!.toExponential(1)} of the weights' size at layer '${top.layer}' (lr·|dW|/|W|; healthy is about 1e-3): the learning rate is too high for this net`);
+      report.evidence.push(`updates reach ${top.maxUpdateRatio!.toExponential(1)} of the weights' size at layer '${top.layer}' (lr·|dW|/|W|; about 1e-3 is healthy)`);
     }
   }
   if (baseline.run.verdict !== "non-finite" && subject.train.layers.some((l) => l.type === "BatchNorm")) {
@@ -230,7 +231,8 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
       }
       const rebuilt = subject.rebuild(group.flatMap((f) => f.fix!.edits!));
       if (!rebuilt) continue;
-      const out = run(group.map((f) => f.fix!.description).join("; "), rebuilt, {}, baseline.initial);
+      const label = `${ruleId}: ${group[0]!.fix!.description.replace(/ \(.*\)$/, "")}${group.length > 1 ? ` (and ${group.length - 1} more like it)` : ""}`;
+      const out = run(label, rebuilt, {}, baseline.initial);
       const fixRun: FixRun = { ...out.run, fix: out.run.label, ruleId };
       report.fixRuns.push(fixRun);
       if (cured(out.run)) {

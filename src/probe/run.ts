@@ -73,14 +73,17 @@ export function snapshotParams(net: Net): Map<string, Float32Array[]> {
   return new Map(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map((p) => p.data.slice())]));
 }
 
-function hasNonFinite(arr: Float32Array): "inf" | "nan" | undefined {
+/** Which non-finite values an array holds. */
+function nonFinite(arr: Float32Array): { inf: boolean; nan: boolean } {
   let inf = false;
+  let nan = false;
   for (let i = 0; i < arr.length; i++) {
     const v = arr[i]!;
-    if (v !== v) return "nan";
-    if (v === Infinity || v === -Infinity) inf = true;
+    if (v !== v) nan = true;
+    else if (v === Infinity || v === -Infinity) inf = true;
+    if (inf && nan) break;
   }
-  return inf ? "inf" : undefined;
+  return { inf, nan };
 }
 
 export function runProbeOnce(input: RunInput): RunOutput {
@@ -103,10 +106,11 @@ export function runProbeOnce(input: RunInput): RunOutput {
   let firstInf: { iteration: number; layer: string; blob: string; pass: Pass; seq: number } | undefined;
   let firstNan: typeof firstInf;
   let seq = 0;
-  const note = (kind: "inf" | "nan", layer: string, blob: string, pass: Pass) => {
-    const at = { iteration, layer, blob, pass, seq: seq++ };
-    if (kind === "inf" && !firstInf) firstInf = at;
-    if (kind === "nan" && !firstNan) firstNan = at;
+  // Within one blob both may appear at once; Inf is noted first, as overflow is what produces the NaN.
+  const check = (arr: Float32Array, layer: string, blob: string, pass: Pass) => {
+    const found = nonFinite(arr);
+    if (found.inf && !firstInf) firstInf = { iteration, layer, blob, pass, seq: seq++ };
+    if (found.nan && !firstNan) firstNan = { iteration, layer, blob, pass, seq: seq++ };
   };
   const gradNorms: number[] = [];
   const results = trainSteps(net, solver, {
@@ -115,27 +119,15 @@ export function runProbeOnce(input: RunInput): RunOutput {
     onLayer(layerName, pass, blobs, layer) {
       const trace = traces.get(layerName)!;
       if (pass === "forward") {
-        for (const t of blobs.tops) {
-          const bad = hasNonFinite(t.blob.data);
-          if (bad) note(bad, layerName, t.name, pass);
-        }
+        for (const t of blobs.tops) check(t.blob.data, layerName, t.name, pass);
         if (blobs.tops[0]) trace.topData[iteration] = blobStats(blobs.tops[0].blob.data).meanAbs;
       } else if (pass === "backward") {
-        for (const b of blobs.bottoms) {
-          const bad = hasNonFinite(b.blob.diff);
-          if (bad) note(bad, layerName, `${b.name} (diff)`, pass);
-        }
-        blobs.params.forEach((p, i) => {
-          const bad = hasNonFinite(p.diff);
-          if (bad) note(bad, layerName, `param ${i} (diff)`, pass);
-        });
+        for (const b of blobs.bottoms) check(b.blob.diff, layerName, `${b.name} (diff)`, pass);
+        blobs.params.forEach((p, i) => check(p.diff, layerName, `param ${i} (diff)`, pass));
         trace.bottomDiff[iteration] = blobs.bottoms[0] ? blobStats(blobs.bottoms[0].blob.diff).meanAbs : null;
         trace.paramDiff[iteration] = blobs.params[0] ? blobStats(blobs.params[0].diff).meanAbs : null;
       } else {
-        blobs.params.forEach((p, i) => {
-          const bad = hasNonFinite(p.data);
-          if (bad) note(bad, layerName, `param ${i}`, pass);
-        });
+        blobs.params.forEach((p, i) => check(p.data, layerName, `param ${i}`, pass));
         const p = blobs.params[0];
         if (p && layer.paramNeedBackward[0]) {
           const w = blobStats(p.data).meanAbs;

@@ -66,6 +66,8 @@ export interface FixRun extends ProbeRun {
 export interface ProbeReport {
   verdict: ProbeVerdict;
   losses: (number | null)[];
+  /** The same losses with non-finite values kept (JSON writes them as "nan", "inf"). */
+  rawLosses: number[];
   firstNonFinite: FirstNonFinite | null;
   saturated: SaturatedIteration[];
   evidence: string[];

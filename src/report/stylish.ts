@@ -11,7 +11,7 @@ import { isConfirmed, reportTotals, type ReportTotals } from "./finalize.js";
 import { displayPath } from "./paths.js";
 import { sparkline } from "../log/sparkline.js";
 import type { ReportContext } from "./types.js";
-import { readDatasets, readLog, readProbe, type DatasetView, type LogView, type LossSeries, type ProbeView } from "./views.js";
+import { readDatasets, readLog, readProbe, readSkippedProbe, type DatasetView, type LogView, type LossSeries, type ProbeView } from "./views.js";
 
 /** Marker after the rule id of a finding that the probe or a log confirmed. */
 export const CONFIRMED_MARKER = "◆ confirmed";
@@ -128,6 +128,8 @@ function renderProbe(p: Palette, probe: ProbeView): string[] {
   const head = `${p.bold("Probe:")} ${verdictStyle(p, probe.verdict)(probe.verdict)}`;
   const curve = lossSummary(p, probe.losses, "iteration");
   const lines = [curve === "" ? head : `${head}  ${curve}`];
+  if (probe.settings !== undefined) lines.push(`${INDENT}${p.dim(oneLine(probe.settings))}`);
+  for (const e of probe.evidence) lines.push(`${INDENT}${oneLine(e)}`);
   const fnf = probe.firstNonFinite;
   if (fnf !== undefined) {
     const where = [
@@ -136,7 +138,7 @@ function renderProbe(p: Palette, probe: ProbeView): string[] {
       fnf.blob !== undefined ? `blob ${fnf.blob}` : "",
       fnf.pass !== undefined ? `${fnf.pass} pass` : "",
     ].filter((s) => s !== "");
-    lines.push(`${INDENT}first non-finite value: ${where.join(", ") || "location unknown"}`);
+    if (!probe.evidence.some((e) => e.startsWith("first "))) lines.push(`${INDENT}first non-finite value: ${where.join(", ") || "location unknown"}`);
   }
   for (const run of probe.fixRuns) {
     const runCurve = lossSummary(p, run.losses, "iteration");
@@ -190,6 +192,8 @@ export function stylish(report: LintReport, ctx: ReportContext): string {
   if (datasets.length > 0) blocks.push(renderDatasets(p, datasets, ctx.cwd));
   const probe = readProbe(report.probe);
   if (probe !== undefined) blocks.push(renderProbe(p, probe));
+  const skipped = readSkippedProbe(report.probe);
+  if (skipped !== undefined) blocks.push([`${p.bold("Probe:")} not run: ${oneLine(skipped.skipped)}`]);
   const log = readLog(report.log);
   if (log !== undefined) blocks.push(renderLog(p, log, ctx.cwd));
   const summary = summaryLines(p, reportTotals(report));

@@ -47,6 +47,15 @@ export interface ProbeView {
   losses: LossSeries;
   firstNonFinite?: FirstNonFiniteView;
   fixRuns: FixRunView[];
+  /** Sentences behind the verdict. */
+  evidence: string[];
+  /** How the probe ran (batch, data, reductions), phrased. */
+  settings?: string;
+}
+
+/** A probe that did not run, and why. */
+export interface SkippedProbeView {
+  skipped: string;
 }
 
 export interface LogVerdictView {
@@ -141,6 +150,11 @@ export function readDatasets(v: unknown): DatasetView[] {
 }
 
 /** Reads the probe section; undefined when it has no verdict. */
+/** The probe section's reason for not running, when that is what it holds. */
+export function readSkippedProbe(v: unknown): SkippedProbeView | undefined {
+  return isBag(v) && typeof v.skipped === "string" ? { skipped: v.skipped } : undefined;
+}
+
 export function readProbe(v: unknown): ProbeView | undefined {
   if (!isBag(v)) return undefined;
   const verdict = str(v.verdict);
@@ -160,10 +174,15 @@ export function readProbe(v: unknown): ProbeView | undefined {
       const fix = str(run.fix) ?? (isBag(run.fix) ? str(run.fix.description) : undefined);
       const runVerdict = str(run.verdict);
       if (fix === undefined || runVerdict === undefined) continue;
-      fixRuns.push({ fix, verdict: runVerdict, losses: lossSeries(run.losses) });
+      fixRuns.push({ fix, verdict: runVerdict, losses: lossSeries(Array.isArray(run.rawLosses) ? run.rawLosses : run.losses) });
     }
   }
-  return { verdict, losses: lossSeries(v.losses), firstNonFinite: fnf, fixRuns };
+  const evidence = Array.isArray(v.evidence) ? v.evidence.filter((e): e is string => typeof e === "string") : [];
+  const s = isBag(v.settings) ? v.settings : undefined;
+  const settings = s
+    ? [num(s.iterations) !== undefined ? `${num(s.iterations)} iterations` : "", num(s.batch) !== undefined ? `batch ${num(s.batch)}` : "", str(s.data) ?? "", ...(Array.isArray(s.notes) ? s.notes.filter((n): n is string => typeof n === "string") : [])].filter((x) => x !== "").join("; ")
+    : undefined;
+  return { verdict, losses: lossSeries(Array.isArray(v.rawLosses) ? v.rawLosses : v.losses), firstNonFinite: fnf, fixRuns, evidence, ...(settings ? { settings } : {}) };
 }
 
 /** Reads the log section; undefined when it is not an object. */

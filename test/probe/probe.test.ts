@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { lintFilesDetailed } from "../../src/lint/lint-files.js";
 import type { ProbeReport } from "../../src/probe/types.js";
 import { run } from "../../src/cli/run.js";
+import { formatters } from "../../src/report/formatters.js";
 
 const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const EXAMPLE = path.join(ROOT, "fixtures/examples/bn_global_stats");
@@ -38,6 +39,14 @@ describe("the probe on the bundled example", () => {
     expect(fix.verdict).toBe("ok");
     expect(fix.losses.every((l) => l !== null && l < 3)).toBe(true);
     expect(fix.losses[fix.losses.length - 1]!).toBeLessThan(fix.losses[0]!);
+  });
+
+  it("renders the probe section in the terminal report", () => {
+    const text = formatters.stylish(report, { color: false, cwd: ROOT });
+    expect(text).toMatch(/^Probe: non-finite {2}\S+ +\d/m);
+    expect(text).toMatch(/samples have a saturated softmax/);
+    expect(text).toMatch(/^ {2}first Inf: .* pass of layer '/m);
+    expect(text).toMatch(/with fix "bn-global-stats-phase: remove 'use_global_stats: true' from layer 'bn1' \(and 1 more like it\)": ok/);
   });
 
   it("marks both BatchNorm findings confirmed with the evidence", () => {
@@ -84,6 +93,7 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
 `);
     const { report } = lintFilesDetailed([file], { probe: "force" });
     expect(report.probe).toEqual({ skipped: expect.stringMatching(/nowhere_lmdb was not found/) });
+    expect(formatters.stylish(report, { color: false, cwd: dir })).toMatch(/^Probe: not run: the dataset nowhere_lmdb was not found/m);
   });
 
   it("--no-probe skips it and the JSON report carries the probe object", { timeout: 120_000 }, async () => {

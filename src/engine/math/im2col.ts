@@ -38,28 +38,40 @@ export function col2im(col: Float32Array, colOff: number, g: ConvGeometry, data:
   sweep(data, off, g, col, colOff, false);
 }
 
-/** Visit every (column entry, pixel) pair: copy pixel -> entry (toCol, 0 outside) or add entry -> pixel. */
+/**
+ * Visit every (column entry, pixel) pair: copy pixel -> entry (toCol, 0 outside) or add entry -> pixel.
+ * For a kernel column kj the output columns whose pixel lies inside the image form one range
+ * [oxLo, oxHi), the same on every row, so the inner loops run branch-free over it.
+ */
 function sweep(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number, toCol: boolean): void {
-  const outH = convOutputSize(g.height, g.kernelH, g.padH, g.strideH, g.dilationH);
-  const outW = convOutputSize(g.width, g.kernelW, g.padW, g.strideW, g.dilationW);
+  const { channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW } = g;
+  const outH = convOutputSize(height, kernelH, padH, strideH, dilationH);
+  const outW = convOutputSize(width, kernelW, padW, strideW, dilationW);
   let o = colOff;
-  for (let c = 0; c < g.channels; c++) {
-    const plane = off + c * g.height * g.width;
-    for (let ki = 0; ki < g.kernelH; ki++) {
-      for (let kj = 0; kj < g.kernelW; kj++) {
-        let y = ki * g.dilationH - g.padH;
-        for (let oy = 0; oy < outH; oy++, y += g.strideH) {
-          if (y < 0 || y >= g.height) {
+  for (let c = 0; c < channels; c++) {
+    const plane = off + c * height * width;
+    for (let ki = 0; ki < kernelH; ki++) {
+      for (let kj = 0; kj < kernelW; kj++) {
+        // Pixel column of output column ox is x0 + ox * strideW; inside when 0 <= x < width.
+        const x0 = kj * dilationW - padW;
+        const oxLo = Math.min(outW, x0 >= 0 ? 0 : Math.ceil(-x0 / strideW));
+        const oxHi = Math.max(oxLo, Math.min(outW, x0 >= width ? 0 : Math.floor((width - 1 - x0) / strideW) + 1));
+        let y = ki * dilationH - padH;
+        for (let oy = 0; oy < outH; oy++, y += strideH, o += outW) {
+          if (y < 0 || y >= height) {
             if (toCol) col.fill(0, o, o + outW);
-            o += outW;
             continue;
           }
-          const row = plane + y * g.width;
-          let x = kj * g.dilationW - g.padW;
+          let p = plane + y * width + x0 + oxLo * strideW;
           if (toCol) {
-            for (let ox = 0; ox < outW; ox++, x += g.strideW) col[o++] = x >= 0 && x < g.width ? data[row + x]! : 0;
+            for (let ox = 0; ox < oxLo; ox++) col[o + ox] = 0;
+            if (strideW === 1) for (let ox = oxLo; ox < oxHi; ox++, p++) col[o + ox] = data[p]!;
+            else for (let ox = oxLo; ox < oxHi; ox++, p += strideW) col[o + ox] = data[p]!;
+            for (let ox = oxHi; ox < outW; ox++) col[o + ox] = 0;
+          } else if (strideW === 1) {
+            for (let ox = oxLo; ox < oxHi; ox++, p++) data[p] += col[o + ox]!;
           } else {
-            for (let ox = 0; ox < outW; ox++, x += g.strideW, o++) if (x >= 0 && x < g.width) data[row + x] += col[o]!;
+            for (let ox = oxLo; ox < oxHi; ox++, p += strideW) data[p] += col[o + ox]!;
           }
         }
       }
