@@ -178,6 +178,8 @@ export interface ParsedLog {
   unterminatedLastLine: number | null;
   /** True when at least one debug_info line was seen. */
   hasDebugInfo: boolean;
+  /** debug_info lines of the first non-finite iteration, up to a few past the first non-finite value, beside the iteration before. */
+  nonFiniteTable?: NonFiniteRow[];
 }
 
 export type LogVerdictName =
@@ -206,6 +208,17 @@ export interface LogVerdict {
 
 /** The JSON `log` object of a report. Non-finite numbers are the strings "nan", "inf", "-inf". */
 export type JsonNumber = number | "nan" | "inf" | "-inf";
+
+/** One debug_info value around the first non-finite one: the iteration before it and that iteration. */
+export interface NonFiniteRow {
+  line: number;
+  pass: DebugPass;
+  layer: string;
+  blob: string;
+  field: "data" | "diff";
+  before: JsonNumber | null;
+  at: JsonNumber;
+}
 
 export interface LogJson {
   file: string;

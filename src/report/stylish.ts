@@ -160,6 +160,14 @@ function renderLog(p: Palette, log: LogView, cwd: string): string[] {
     }
     for (const e of v.evidenceText) lines.push(`${INDENT}${INDENT}${p.dim(`| ${oneLine(e)}`)}`);
   }
+  if (log.nonFiniteTable.length > 0) {
+    lines.push(`${INDENT}around the first non-finite value (mean |x| printed by debug_info, the iteration before → that iteration):`);
+    const rows = alignRows([
+      ["layer", "pass", "blob", "before", "at", "line"],
+      ...log.nonFiniteTable.map((r) => [r.layer, r.pass, r.blob, r.before, r.at, String(r.line)]),
+    ]);
+    rows.forEach((row, k) => lines.push(`${INDENT}${INDENT}${k === 0 ? p.dim(row) : /nan|inf/.test(row) ? p.red(row) : row}`));
+  }
   return lines;
 }
 

@@ -72,6 +72,8 @@ export interface LogView {
   file?: string;
   verdicts: LogVerdictView[];
   loss: LossSeries;
+  /** debug_info values around the first non-finite one: [layer, pass, blob field, before, at, line]. */
+  nonFiniteTable: { layer: string; pass: string; blob: string; before: string; at: string; line: number }[];
 }
 
 type Bag = Record<string, unknown>;
@@ -206,5 +208,17 @@ export function readLog(v: unknown): LogView | undefined {
     }
   }
   const loss = isBag(v.series) ? lossSeries(v.series.loss) : [];
-  return { file: str(v.file), verdicts, loss };
+  const value = (x: unknown) =>
+    typeof x === "number" ? (x !== 0 && (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3) ? x.toExponential(3) : Number(x.toPrecision(6)).toString()) : typeof x === "string" ? x : "";
+  const nonFiniteTable = Array.isArray(v.nonFiniteTable)
+    ? v.nonFiniteTable.filter(isBag).map((r) => ({
+        layer: str(r.layer) ?? "",
+        pass: str(r.pass) ?? "",
+        blob: `${str(r.blob) ?? ""} ${str(r.field) ?? ""}`.trim(),
+        before: value(r.before),
+        at: value(r.at),
+        line: num(r.line) ?? 0,
+      }))
+    : [];
+  return { file: str(v.file), verdicts, loss, nonFiniteTable };
 }

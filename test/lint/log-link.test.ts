@@ -69,3 +69,18 @@ describe("--log without a net", () => {
     expect(JSON.parse(r.out).log.verdicts[0].verdict).toBe("saturated-softmax");
   });
 });
+
+describe("the table around the first non-finite value", () => {
+  it("lists debug_info values of that iteration beside the iteration before, ending just after the first non-finite one", async () => {
+    const r = await cli(["--log", path.join(ROOT, "fixtures/logs/non-finite-debug.log"), "-f", "json"]);
+    const table = JSON.parse(r.out).log.nonFiniteTable as { layer: string; before: unknown; at: unknown; line: number }[];
+    expect(table.length).toBeGreaterThan(1);
+    const first = table.findIndex((row) => row.at === "inf" || row.at === "nan");
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(table.length - first - 1).toBeLessThanOrEqual(4);
+    expect(table.slice(0, first).every((row) => typeof row.at === "number")).toBe(true);
+    expect(table.every((row, i) => i === 0 || row.line > table[i - 1]!.line)).toBe(true);
+    const text = await cli(["--log", path.join(ROOT, "fixtures/logs/non-finite-debug.log")]);
+    expect(text.out).toMatch(/around the first non-finite value/);
+  });
+});

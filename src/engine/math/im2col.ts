@@ -4,7 +4,14 @@
  * (c, i, j) holds, for each output position (y, x), the input pixel at
  * (y*sh - ph + i*dh, x*sw - pw + j*dw), or 0 outside the image.
  * col2im is the adjoint: it adds every column entry back onto its pixel.
+ *
+ * `im2col`/`col2im` run the WebAssembly version (./wasm/im2col-kernel.ts,
+ * bit-identical: the same copies and the same order of additions) unless the
+ * gemm backend is "ts" (BNLINT_GEMM=ts, see ./gemm.ts) or the column buffer
+ * is tiny; `im2colTs`/`col2imTs` are the TypeScript reference.
  */
+import { getGemmBackend } from "./gemm.js";
+import { createWasmIm2col, type WasmIm2col } from "./wasm/im2col-kernel.js";
 
 /** Geometry of one 2-D convolution window sweep. */
 export interface ConvGeometry {
@@ -27,13 +34,50 @@ export function convOutputSize(size: number, kernel: number, pad: number, stride
   return Math.floor((size + 2 * pad - extent) / stride) + 1;
 }
 
+/** Below this many column-buffer entries the TypeScript sweep is used (copying in and out would dominate). */
+export const WASM_MIN_COLUMN_ENTRIES = 256;
+
+let wasmSweeps: WasmIm2col | null | undefined; // undefined: not tried yet; null: unavailable
+
+/** The WebAssembly im2col/col2im, instantiated on first use; null without WebAssembly. */
+export function getWasmIm2col(): WasmIm2col | null {
+  if (wasmSweeps === undefined) wasmSweeps = createWasmIm2col();
+  return wasmSweeps;
+}
+
+/** The WebAssembly sweeps when they should serve this sweep, else null (then the TypeScript one runs). */
+function wasmFor(g: ConvGeometry, outH: number, outW: number): WasmIm2col | null {
+  const backend = getGemmBackend();
+  if (backend === "ts" || outH <= 0 || outW <= 0) return null;
+  if (backend === "auto" && g.channels * g.kernelH * g.kernelW * outH * outW < WASM_MIN_COLUMN_ENTRIES) return null;
+  return getWasmIm2col();
+}
+
 /** Unfold image data[off..] into col[colOff..]. */
 export function im2col(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number): void {
-  sweep(data, off, g, col, colOff, true);
+  const outH = convOutputSize(g.height, g.kernelH, g.padH, g.strideH, g.dilationH);
+  const outW = convOutputSize(g.width, g.kernelW, g.padW, g.strideW, g.dilationW);
+  const wasm = wasmFor(g, outH, outW);
+  if (wasm !== null) wasm.im2col(data, off, g, outH, outW, col, colOff);
+  else im2colTs(data, off, g, col, colOff);
 }
 
 /** Fold col[colOff..] back into image data[off..]: data is overwritten with the sum of its column entries. */
 export function col2im(col: Float32Array, colOff: number, g: ConvGeometry, data: Float32Array, off: number): void {
+  const outH = convOutputSize(g.height, g.kernelH, g.padH, g.strideH, g.dilationH);
+  const outW = convOutputSize(g.width, g.kernelW, g.padW, g.strideW, g.dilationW);
+  const wasm = wasmFor(g, outH, outW);
+  if (wasm !== null) wasm.col2im(col, colOff, g, outH, outW, data, off);
+  else col2imTs(col, colOff, g, data, off);
+}
+
+/** `im2col` in TypeScript (the reference). */
+export function im2colTs(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number): void {
+  sweep(data, off, g, col, colOff, true);
+}
+
+/** `col2im` in TypeScript (the reference). */
+export function col2imTs(col: Float32Array, colOff: number, g: ConvGeometry, data: Float32Array, off: number): void {
   data.fill(0, off, off + g.channels * g.height * g.width);
   sweep(data, off, g, col, colOff, false);
 }

@@ -87,6 +87,8 @@ export const op = {
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
   return: (): number[] => [0x0f],
   drop: (): number[] => [0x1a],
+  /** Pops a, b, condition; pushes condition !== 0 ? a : b. */
+  select: (): number[] => [0x1b],
 
   localGet: (i: number): number[] => [0x20, ...uleb(i)],
   localSet: (i: number): number[] => [0x21, ...uleb(i)],
@@ -113,6 +115,7 @@ export const op = {
   i32Add: (): number[] => [0x6a],
   i32Sub: (): number[] => [0x6b],
   i32Mul: (): number[] => [0x6c],
+  i32And: (): number[] => [0x71],
   i32Shl: (): number[] => [0x74],
   f32Eq: (): number[] => [0x5b],
   f32Add: (): number[] => [0x92],
@@ -179,4 +182,19 @@ export function encodeModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
     ...section(SECTION.export, vec(exports)),
     ...section(SECTION.code, vec(bodies)),
   ]);
+}
+
+/** Instructions for local += amount, where `amount` pushes one i32. */
+export function addToLocal(local: number, amount: number[]): number[] {
+  return code(op.localGet(local), amount, op.i32Add(), op.localSet(local));
+}
+
+/** Instructions for local += 1, then branch back to the innermost loop while local != the `limit` local. */
+export function countUpAndLoop(local: number, limit: number): number[] {
+  return code(op.localGet(local), op.i32Const(1), op.i32Add(), op.localTee(local), op.localGet(limit), op.i32Ne(), op.brIf(0));
+}
+
+/** Instructions for local -= 1, then branch back to the innermost loop while local != 0. */
+export function countDownAndLoop(local: number): number[] {
+  return code(op.localGet(local), op.i32Const(1), op.i32Sub(), op.localTee(local), op.brIf(0));
 }

@@ -23,7 +23,10 @@
  * TypeScript path accumulates in float64, so the two differ by float32
  * rounding (a few ulps times sqrt(K)).
  */
-import { code, encodeModule, f32, i32, op, v128, type FunctionDef, type ValType } from "./encode.js";
+import {
+  addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f32, i32, op, v128,
+  type FunctionDef, type ValType,
+} from "./encode.js";
 import { PAGE_BYTES, wasmApi } from "./runtime.js";
 
 /** Rows of op(A) per register tile. */
@@ -32,10 +35,6 @@ export const MR = 4;
 export const NR = 8;
 
 const get = op.localGet, set = op.localSet;
-const addTo = (local: number, amount: number[]): number[] => code(get(local), amount, op.i32Add(), set(local));
-/** local += 1; branch back to the enclosing loop while local != limit. */
-const countUpTo = (local: number, limit: number): number[] =>
-  code(get(local), op.i32Const(1), op.i32Add(), op.localTee(local), get(limit), op.i32Ne(), op.brIf(0));
 
 /**
  * `kernel(ap, aPanelStep, aKStep, bp, bPanelStep, bKStep, cp, ldc, mPanels, nPanels, K, alpha, beta)`:
@@ -87,7 +86,7 @@ function kernelFunction(mr: number, nr: number): FunctionDef {
     ...zero,
     op.loop(), // k
     ...kStep,
-    get(KK), op.i32Const(1), op.i32Sub(), op.localTee(KK), op.brIf(0),
+    countDownAndLoop(KK),
     op.end(),
     get(BETA), op.f32Const(0), op.f32Eq(), op.if(), store(false), op.else(), store(true), op.end(),
     addTo(PC, code(get(LDC), op.i32Const(mr), op.i32Mul())),
@@ -122,7 +121,7 @@ function packFunction(name: string, width: number): FunctionDef {
     ...items,
     addTo(DST, op.i32Const(4 * width)),
     addTo(PK, get(K_STEP)),
-    get(KK), op.i32Const(1), op.i32Sub(), op.localTee(KK), op.brIf(0),
+    countDownAndLoop(KK),
     op.end(),
     addTo(PS, get(PANEL_STEP)),
     countUpTo(P, PANELS),

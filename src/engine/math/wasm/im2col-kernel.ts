@@ -1,0 +1,129 @@
+/**
+ * im2col / col2im for one image in WebAssembly, generated at runtime: the
+ * same sweep and the same order of additions as the TypeScript version in
+ * ../im2col.ts, so results are bit-identical, but without float conversions
+ * on every element. Every (column entry, pixel) pair is visited branch-free:
+ * a pixel outside the image is redirected (by `select`) to a cell holding 0
+ * (im2col reads it) or to a sink cell (col2im's additions land there).
+ */
+import { addToLocal, code, countUpAndLoop, encodeModule, i32, op, type FunctionDef } from "./encode.js";
+import { PAGE_BYTES, wasmApi } from "./runtime.js";
+import type { ConvGeometry } from "../im2col.js";
+
+const get = op.localGet, set = op.localSet;
+
+/** Byte address of the cell that reads as 0, and of the cell outside pixels are added to. */
+const ZERO_CELL = 0, SINK_CELL = 16;
+/** First byte free for data. */
+const DATA_START = 32;
+
+/**
+ * `name(image, col, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW, outH, outW)`,
+ * addresses in bytes, every count at least 1. toCol: col = unfold(image); otherwise image += fold(col).
+ */
+function sweepFunction(name: string, toCol: boolean): FunctionDef {
+  const IMAGE = 0, COL = 1, CHANNELS = 2, H = 3, W = 4, KH = 5, KW = 6, PH = 7, PW = 8, SH = 9, SW = 10, DH = 11, DW = 12, OUT_H = 13, OUT_W = 14;
+  const C = 15, KI = 16, KJ = 17, OY = 18, OX = 19, PLANE = 20, Y = 21, X = 22, ROW = 23, Y_INSIDE = 24, PIXEL = 25;
+  const pixelAddress = code(
+    get(ROW), get(X), op.i32Const(2), op.i32Shl(), op.i32Add(),
+    op.i32Const(toCol ? ZERO_CELL : SINK_CELL),
+    get(Y_INSIDE), get(X), get(W), op.i32LtU(), op.i32And(),
+    op.select(), set(PIXEL),
+  );
+  const visit = toCol
+    ? code(get(COL), get(PIXEL), op.f32Load(), op.f32Store())
+    : code(get(PIXEL), get(PIXEL), op.f32Load(), get(COL), op.f32Load(), op.f32Add(), op.f32Store());
+  const body = code(
+    op.i32Const(0), set(C), get(IMAGE), set(PLANE),
+    op.loop(),
+    op.i32Const(0), set(KI),
+    op.loop(),
+    op.i32Const(0), set(KJ),
+    op.loop(),
+    // y = ki*dh - ph
+    get(KI), get(DH), op.i32Mul(), get(PH), op.i32Sub(), set(Y),
+    op.i32Const(0), set(OY),
+    op.loop(),
+    get(Y), get(H), op.i32LtU(), set(Y_INSIDE),
+    get(PLANE), get(Y), get(W), op.i32Mul(), op.i32Const(2), op.i32Shl(), op.i32Add(), set(ROW),
+    get(KJ), get(DW), op.i32Mul(), get(PW), op.i32Sub(), set(X),
+    op.i32Const(0), set(OX),
+    op.loop(),
+    pixelAddress,
+    visit,
+    addToLocal(COL, op.i32Const(4)),
+    addToLocal(X, get(SW)),
+    countUpAndLoop(OX, OUT_W),
+    op.end(),
+    addToLocal(Y, get(SH)),
+    countUpAndLoop(OY, OUT_H),
+    op.end(),
+    countUpAndLoop(KJ, KW),
+    op.end(),
+    countUpAndLoop(KI, KH),
+    op.end(),
+    addToLocal(PLANE, code(get(H), get(W), op.i32Mul(), op.i32Const(2), op.i32Shl())),
+    countUpAndLoop(C, CHANNELS),
+    op.end(),
+  );
+  return { name, params: Array(15).fill(i32), results: [], locals: Array(11).fill(i32), body };
+}
+
+/** Bytes of the module: exports `im2col` and `col2im` over an imported memory env.memory. */
+export function im2colModuleBytes(): Uint8Array<ArrayBuffer> {
+  return encodeModule({
+    memory: { module: "env", field: "memory", minPages: 1 },
+    functions: [sweepFunction("im2col", true), sweepFunction("col2im", false)],
+  });
+}
+
+type Sweep = (image: number, col: number, ...geometryAndOutput: number[]) => void;
+
+/** im2col and col2im with the signatures of ../im2col.ts plus the output size. */
+export interface WasmIm2col {
+  im2col(data: Float32Array, off: number, g: ConvGeometry, outH: number, outW: number, col: Float32Array, colOff: number): void;
+  col2im(col: Float32Array, colOff: number, g: ConvGeometry, outH: number, outW: number, data: Float32Array, off: number): void;
+}
+
+/** Instantiates the module over its own growable memory; null when WebAssembly is unavailable. Not re-entrant. */
+export function createWasmIm2col(): WasmIm2col | null {
+  if (wasmApi === undefined) return null;
+  const bytes = im2colModuleBytes();
+  if (!wasmApi.validate(bytes)) return null;
+  const memory = new wasmApi.Memory({ initial: 4 });
+  const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+  const unfold = exports["im2col"] as Sweep, fold = exports["col2im"] as Sweep;
+  let heap = new Float32Array(memory.buffer);
+
+  /** Makes room for the image and column buffer; returns their float offsets. */
+  function reserve(imageFloats: number, colFloats: number): { image: number; col: number } {
+    const image = DATA_START / 4, col = image + Math.ceil(imageFloats / 4) * 4;
+    const bytes = (col + colFloats) * 4;
+    if (bytes > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+      heap = new Float32Array(memory.buffer);
+    }
+    return { image, col };
+  }
+  const args = (g: ConvGeometry, outH: number, outW: number): number[] => [
+    g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, outH, outW,
+  ];
+
+  return {
+    im2col(data, off, g, outH, outW, col, colOff): void {
+      const imageFloats = g.channels * g.height * g.width, colFloats = g.channels * g.kernelH * g.kernelW * outH * outW;
+      const at = reserve(imageFloats, colFloats);
+      heap.set(data.subarray(off, off + imageFloats), at.image);
+      unfold(at.image * 4, at.col * 4, ...args(g, outH, outW));
+      col.set(heap.subarray(at.col, at.col + colFloats), colOff);
+    },
+    col2im(col, colOff, g, outH, outW, data, off): void {
+      const imageFloats = g.channels * g.height * g.width, colFloats = g.channels * g.kernelH * g.kernelW * outH * outW;
+      const at = reserve(imageFloats, colFloats);
+      heap.fill(0, at.image, at.image + imageFloats);
+      heap.set(col.subarray(colOff, colOff + colFloats), at.col);
+      fold(at.image * 4, at.col * 4, ...args(g, outH, outW));
+      data.set(heap.subarray(at.image, at.image + imageFloats), off);
+    },
+  };
+}
