@@ -3,6 +3,7 @@
  * Document with consistent positions or a TextFormatError, nothing else.
  */
 import fs from "node:fs";
+import { seededRandom } from "../../src/engine/rng.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -19,17 +20,8 @@ const MAX_MUTATED_FILE_CHARS = 6000;
 const SHARED = path.resolve(fileURLToPath(new URL("../..", import.meta.url)), "../shared");
 const FILES = path.join(SHARED, "corpus", "files");
 
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded generator, so a failure can be replayed. */
+const prng = seededRandom;
 
 const PIECES = [
   "{", "}", "<", ">", "[", "]", ":", ",", ";", "-", ".", "#", "\n", "\r\n", " ", "\t", "\"", "'", "\\",

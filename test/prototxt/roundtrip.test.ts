@@ -4,22 +4,15 @@
  * from the parser.
  */
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/engine/rng.js";
 import { parseTextFormat } from "../../src/prototxt/index.js";
 import { positionProblems, summarizeDoc } from "./helpers.js";
 
 const DOCUMENTS = 400;
 const MAX_DEPTH = 4;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded generator, so a failure can be replayed. */
+const prng = seededRandom;
 
 type Leaf = { s: string } | { n: string; int: boolean } | { id: string };
 type Node = [string, Leaf | Node[]];
