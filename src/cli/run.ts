@@ -55,6 +55,7 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     ...(args.stage.length > 0 ? { stages: args.stage } : {}),
     ...(args.level !== undefined ? { level: args.level } : {}),
     probeDefault: "auto",
+    ...(io.stderrIsTTY ? { onDatasetProgress: datasetProgress(io) } : {}),
     ...(args.data === false ? { datasets: false } : {}),
     ...(args.maxRecords !== undefined ? { maxRecords: positive(args.maxRecords, "--max-records") } : {}),
     ...(args.probe !== undefined ? { probe: args.probe ? "force" : "off" } : {}),
@@ -91,6 +92,23 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** A progress bar on stderr while a dataset takes more than a moment to read (terminal only). */
+function datasetProgress(io: CliIo): (source: string, scanned: number, total: number) => void {
+  let started = 0;
+  let current = "";
+  return (source, scanned, total) => {
+    if (source !== current) {
+      current = source;
+      started = Date.now();
+    }
+    if (Date.now() - started < 300) return;
+    const width = 30;
+    const done = Math.min(width, Math.round((width * scanned) / Math.max(total, 1)));
+    io.stderr(`\r\x1b[Kreading ${source} [${"#".repeat(done)}${" ".repeat(width - done)}] ${scanned}/${total}`);
+    if (scanned >= total) io.stderr("\r\x1b[K");
+  };
 }
 
 /** One self-overwriting stderr line per probe iteration, on a terminal only. */

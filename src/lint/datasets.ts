@@ -38,6 +38,8 @@ export interface DatasetOptions {
   root?: string;
   /** Records read per dataset at most (a prefix in key order). */
   maxRecords?: number;
+  /** Called while a large dataset is read: its source, records read, records to read. */
+  onProgress?: (source: string, scanned: number, total: number) => void;
 }
 
 const PARAM_FIELD: Record<string, string> = { Data: "data_param", ImageData: "image_data_param", WindowData: "window_data_param" };
@@ -77,7 +79,10 @@ function readDataset(info: DatasetInfo, file: string, options: DatasetOptions, r
         info.error = { code: "unsupported-backend", message: `the ${info.backend} backend is not read by bnlint (only LMDB)` };
         return;
       }
-      info.stats = scanDataset(file, { ...(options.maxRecords ? { maxRecords: options.maxRecords } : {}) });
+      info.stats = scanDataset(file, {
+        ...(options.maxRecords ? { maxRecords: options.maxRecords } : {}),
+        ...(options.onProgress ? { onProgress: (scanned: number, total: number) => options.onProgress!(info.source, scanned, total) } : {}),
+      });
     } else {
       info.list = scanImageList(file, { baseDir: options.cwd ?? process.cwd(), ...(rootFolder ? { rootFolder } : {}), maxFileChecks: 1000 });
     }

@@ -46,6 +46,8 @@ export interface LintOptions {
   datasets?: boolean;
   /** Records read per dataset at most. */
   maxRecords?: number;
+  /** Progress of reading large datasets (for a terminal display). */
+  onDatasetProgress?: (source: string, scanned: number, total: number) => void;
 }
 
 /** What linting one input produced: findings per file, and the parsed models for later stages. */
@@ -70,7 +72,7 @@ const schemaCache = new Map<string, Schema>();
 function buildNetModel(net: PlainMessage, file: string, modelOptions: ModelOptions, options: LintOptions, datasets: DatasetInfo[]): NetModel {
   const model = buildModelOnly(net, file, modelOptions);
   if (options.datasets === false) return model;
-  datasets.push(...inspectDatasets(model, { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.root ? { root: options.root } : {}), ...(options.maxRecords ? { maxRecords: options.maxRecords } : {}) }));
+  datasets.push(...inspectDatasets(model, { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.root ? { root: options.root } : {}), ...(options.maxRecords ? { maxRecords: options.maxRecords } : {}), ...(options.onDatasetProgress ? { onProgress: options.onDatasetProgress } : {}) }));
   const facts = datasetFacts(datasets);
   return facts.size > 0 ? buildModelOnly(net, file, { ...modelOptions, datasets: facts }) : model;
 }
