@@ -3,25 +3,30 @@
  * BLAS sgemm's row-major meaning (op(X) = X or its transpose; op(A) is M x K,
  * op(B) is K x N, C is M x N, all densely packed from their offsets).
  *
- * `gemm` is the entry point every layer calls. It runs the WebAssembly SIMD
- * kernel (./wasm/gemm-kernel.ts) when the runtime has it and the product is
- * big enough to repay copying the operands into wasm memory, and otherwise
- * `gemmTs`. The environment variable BNLINT_GEMM=ts|wasm (read once, at
- * load) forces one path for every size; `setGemmBackend` does the same at
- * runtime for tests and benchmarks.
+ * `gemm` is the entry point every layer calls. By default ("auto") it runs the
+ * WebAssembly SIMD kernel (./wasm/gemm-kernel.ts) with float64 sums when the
+ * runtime has it and the product is big enough to repay copying the operands
+ * into wasm memory, and `gemmTs` otherwise. The environment variable
+ * BNLINT_GEMM (read once, at load) or `setGemmBackend` chooses otherwise:
+ *   ts        `gemmTs` for every size;
+ *   wasm      the float64-summing wasm kernel for every size;
+ *   wasm-f32  as auto, but the float32-summing wasm kernel (about 3x faster,
+ *             float BLAS rounding; training runs drift from the float64 ones).
  *
  * `gemmTs` walks both operands in place through strides (no packing, no
  * scratch memory) and computes 4 x 4 tiles of C with sixteen running sums, so
  * each element loaded from A or B serves four multiply-adds. Sums are kept in
- * double precision and rounded to float32 once per element of C. The wasm
- * kernel sums in float32, as a float BLAS does; both agree with the float64
- * triple loop to float32 rounding. `gemmNaive` is the plain triple loop, the
- * reference for tests and benchmarks.
+ * double precision and rounded to float32 once per element of C. The float64
+ * wasm kernel adds the same exact products in the same order, so it gives
+ * bit-identical results. `gemmNaive` is the plain triple loop, the reference
+ * for tests and benchmarks.
  */
-import { createWasmGemm, type GemmFn } from "./wasm/gemm-kernel.js";
+import { createWasmGemm, type Accumulation, type GemmFn } from "./wasm/gemm-kernel.js";
 
-/** Which implementation `gemm` uses: by size ("auto"), or always one of them. */
-export type GemmBackend = "auto" | "ts" | "wasm";
+/** Which implementation `gemm` uses (see the module comment). */
+export type GemmBackend = "auto" | "ts" | "wasm" | "wasm-f32";
+
+const BACKENDS: readonly GemmBackend[] = ["auto", "ts", "wasm", "wasm-f32"];
 
 /** Below this many multiply-adds (M*N*K) "auto" stays in TypeScript: copying in and out would dominate. */
 export const WASM_MIN_MULTIPLY_ADDS = 4096;
@@ -29,24 +34,29 @@ export const WASM_MIN_MULTIPLY_ADDS = 4096;
 export const WASM_MIN_COLUMNS = 8;
 
 let backend: GemmBackend = backendFromEnv(typeof process === "object" ? process.env["BNLINT_GEMM"] : undefined);
-let wasmGemm: GemmFn | null | undefined; // undefined: not tried yet; null: unavailable
+const wasmGemms: Record<Accumulation, GemmFn | null | undefined> = { f64: undefined, f32: undefined }; // undefined: not tried yet
+let active: GemmFn | null = null; // the wasm gemm `backend` uses, once known
 
 function backendFromEnv(value: string | undefined): GemmBackend {
-  if (value === undefined || value === "" || value === "auto") return "auto";
-  if (value === "ts" || value === "wasm") return value;
-  throw new Error(`BNLINT_GEMM must be "ts", "wasm" or "auto", not "${value}"`);
+  if (value === undefined || value === "") return "auto";
+  const known = BACKENDS.find((b) => b === value);
+  if (known === undefined) throw new Error(`BNLINT_GEMM must be one of ${BACKENDS.join(", ")}, not "${value}"`);
+  return known;
 }
 
-/** The WebAssembly gemm, instantiated on first use; null when the runtime lacks WebAssembly SIMD. */
-export function getWasmGemm(): GemmFn | null {
-  if (wasmGemm === undefined) wasmGemm = createWasmGemm();
-  return wasmGemm;
+/** The WebAssembly gemm summing in `accumulation`, instantiated on first use; null without WebAssembly SIMD. */
+export function getWasmGemm(accumulation: Accumulation = "f64"): GemmFn | null {
+  if (wasmGemms[accumulation] === undefined) wasmGemms[accumulation] = createWasmGemm(accumulation);
+  return wasmGemms[accumulation]!;
 }
 
-/** Selects the implementation behind `gemm`; "wasm" throws when WebAssembly SIMD is unavailable. */
+/** Selects the implementation behind `gemm`; a wasm choice throws when WebAssembly SIMD is unavailable. */
 export function setGemmBackend(choice: GemmBackend): void {
-  if (choice === "wasm" && getWasmGemm() === null) throw new Error("gemm: WebAssembly SIMD is not available in this runtime");
+  if ((choice === "wasm" || choice === "wasm-f32") && getWasmGemm(choice === "wasm" ? "f64" : "f32") === null) {
+    throw new Error("gemm: WebAssembly SIMD is not available in this runtime");
+  }
   backend = choice;
+  active = null;
 }
 
 /** The implementation currently behind `gemm`. */
@@ -64,7 +74,7 @@ export function gemm(
   beta: number, C: Float32Array, cOff: number,
 ): void {
   if (backend !== "ts" && (backend === "wasm" || (M * N * K >= WASM_MIN_MULTIPLY_ADDS && N >= WASM_MIN_COLUMNS))) {
-    const wasm = wasmGemm === undefined ? getWasmGemm() : wasmGemm;
+    const wasm = active ?? (active = getWasmGemm(backend === "wasm-f32" ? "f32" : "f64"));
     if (wasm !== null) {
       wasm(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
       return;

@@ -25,8 +25,10 @@ const SIZES: [number, number, number][] = [
 const SCALINGS: [number, number][] = [[1, 0], [0.5, 1], [-2, 0.25], [1.5, -1]];
 
 const wasm = getWasmGemm();
+const wasmF32 = getWasmGemm("f32");
 const implementations: [string, GemmFn][] = [["gemmTs", gemmTs]];
-if (wasm !== null) implementations.push(["wasm gemm", wasm]);
+if (wasm !== null) implementations.push(["wasm gemm (float64 sums)", wasm]);
+if (wasmF32 !== null) implementations.push(["wasm gemm (float32 sums)", wasmF32]);
 
 /** Largest ratio of |got - reference| to the float32 error bound over C[cOff, cOff + M*N). */
 function errorOverBound(
@@ -98,85 +100,92 @@ describe("WebAssembly SIMD gemm", () => {
     });
   }
 
-  it.skipIf(wasm === null)("keeps NaN left in its scratch memory by an earlier call out of later results", () => {
-    const random = seededRandom(9);
-    const M = 40, N = 44, K = 36;
-    const poisoned = new Float32Array(M * N).fill(Number.NaN);
-    wasm!(false, true, M, N, K, 1, new Float32Array(M * K).fill(Number.NaN), 0, new Float32Array(K * N).fill(Number.NaN), 0, 1, poisoned, 0);
-    expect(poisoned.every(Number.isNaN)).toBe(true);
-    // Odd shapes whose panels run past the operands into what the call above left behind.
-    for (const [m, n, k, transA, transB] of [[7, 9, 11, false, false], [5, 3, 13, true, true], [9, 17, 6, false, true], [6, 13, 9, true, false]] as const) {
-      const C0 = randomArray(m * n, random);
-      const { ratio, got } = errorOverBound(wasm!, transA, transB, m, n, k, 1, 0.5, randomArray(m * k, random), 0, randomArray(k * n, random), 0, C0, 0);
-      expect(got.every(Number.isFinite)).toBe(true);
-      expect(ratio).toBeLessThanOrEqual(1);
-    }
-  });
+  for (const [label, fn] of implementations.slice(1)) {
+    it(`${label}: keeps NaN left in its scratch memory by an earlier call out of later results`, () => {
+      const random = seededRandom(9);
+      const M = 40, N = 44, K = 36;
+      const poisoned = new Float32Array(M * N).fill(Number.NaN);
+      fn(false, true, M, N, K, 1, new Float32Array(M * K).fill(Number.NaN), 0, new Float32Array(K * N).fill(Number.NaN), 0, 1, poisoned, 0);
+      expect(poisoned.every(Number.isNaN)).toBe(true);
+      // Odd shapes whose panels run past the operands into what the call above left behind.
+      for (const [m, n, k, transA, transB] of [[7, 9, 11, false, false], [5, 3, 13, true, true], [9, 17, 6, false, true], [6, 13, 9, true, false]] as const) {
+        const C0 = randomArray(m * n, random);
+        const { ratio, got } = errorOverBound(fn, transA, transB, m, n, k, 1, 0.5, randomArray(m * k, random), 0, randomArray(k * n, random), 0, C0, 0);
+        expect(got.every(Number.isFinite)).toBe(true);
+        expect(ratio).toBeLessThanOrEqual(1);
+      }
+    });
 
-  it.skipIf(wasm === null)("grows its memory for a large product after a small one", () => {
-    const random = seededRandom(3);
-    const small = errorOverBound(wasm!, false, false, 3, 3, 3, 1, 0, randomArray(9, random), 0, randomArray(9, random), 0, new Float32Array(9), 0);
-    expect(small.ratio).toBeLessThanOrEqual(1);
-    const M = 300, N = 260, K = 290; // packed operands and product exceed the initial 1 MiB
-    const big = errorOverBound(wasm!, true, true, M, N, K, 1, 0, randomArray(M * K, random), 0, randomArray(K * N, random), 0, new Float32Array(M * N), 0);
-    expect(big.ratio).toBeLessThanOrEqual(1);
-    const again = errorOverBound(wasm!, false, true, 5, 7, 9, 2, 1, randomArray(45, random), 0, randomArray(63, random), 0, randomArray(35, random), 0);
-    expect(again.ratio).toBeLessThanOrEqual(1);
-  });
+    it(`${label}: grows its memory for a large product after a small one`, () => {
+      const random = seededRandom(3);
+      const small = errorOverBound(fn, false, false, 3, 3, 3, 1, 0, randomArray(9, random), 0, randomArray(9, random), 0, new Float32Array(9), 0);
+      expect(small.ratio).toBeLessThanOrEqual(1);
+      const M = 300, N = 260, K = 290; // packed operands and product exceed the initial 1 MiB
+      const big = errorOverBound(fn, true, true, M, N, K, 1, 0, randomArray(M * K, random), 0, randomArray(K * N, random), 0, new Float32Array(M * N), 0);
+      expect(big.ratio).toBeLessThanOrEqual(1);
+      const again = errorOverBound(fn, false, true, 5, 7, 9, 2, 1, randomArray(45, random), 0, randomArray(63, random), 0, randomArray(35, random), 0);
+      expect(again.ratio).toBeLessThanOrEqual(1);
+    });
+  }
 });
 
 describe("gemm backend selection", () => {
   const initial = getGemmBackend();
   afterEach(() => setGemmBackend(initial));
   const random = seededRandom(5);
-  const M = 20, N = 24, K = 30; // above WASM_MIN_MULTIPLY_ADDS
-  const A = randomArray(M * K, random), B = randomArray(K * N, random);
 
-  function run(fn: GemmFn): Float32Array {
-    const C = new Float32Array(M * N);
-    fn(false, true, M, N, K, 1, A, 0, B, 0, 0, C, 0);
-    return C;
+  function product(fn: GemmFn, m: number, n: number, k: number, a: Float32Array, b: Float32Array): number[] {
+    const C = new Float32Array(m * n);
+    fn(true, false, m, n, k, 1, a, 0, b, 0, 0, C, 0);
+    return [...C];
   }
 
-  it("follows the chosen backend bit for bit", () => {
-    expect(M * N * K).toBeGreaterThanOrEqual(WASM_MIN_MULTIPLY_ADDS);
-    setGemmBackend("ts");
-    expect([...run(gemm)]).toEqual([...run(gemmTs)]);
-    if (wasm !== null) {
-      setGemmBackend("wasm");
-      expect([...run(gemm)]).toEqual([...run(wasm)]);
-      setGemmBackend("auto");
-      expect([...run(gemm)]).toEqual([...run(wasm)]);
-      // The two paths round differently, so the comparison above can tell them apart.
-      expect([...run(wasm)]).not.toEqual([...run(gemmTs)]);
+  it.skipIf(wasm === null)("float64-summing wasm gemm is bit-identical to gemmTs", () => {
+    for (const [M, N, K] of SIZES) {
+      for (const transA of [false, true]) for (const transB of [false, true]) {
+        const A = randomArray(M * K, random), B = randomArray(K * N, random), C0 = randomArray(M * N, random);
+        for (const [alpha, beta] of SCALINGS) {
+          const viaWasm = Float32Array.from(C0), viaTs = Float32Array.from(C0);
+          wasm!(transA, transB, M, N, K, alpha, A, 0, B, 0, beta, viaWasm, 0);
+          gemmTs(transA, transB, M, N, K, alpha, A, 0, B, 0, beta, viaTs, 0);
+          expect([...viaWasm]).toEqual([...viaTs]);
+        }
+      }
     }
   });
 
-  it("keeps small products in TypeScript under auto", () => {
-    setGemmBackend("auto");
-    const m = 15, n = 15, k = 15; // below WASM_MIN_MULTIPLY_ADDS
-    expect(m * n * k).toBeLessThan(WASM_MIN_MULTIPLY_ADDS);
+  it("gives gemmTs's results under ts, wasm and auto", () => {
+    const m = 20, n = 24, k = 30;
     const a = randomArray(m * k, random), b = randomArray(k * n, random);
-    const product = (fn: GemmFn): number[] => {
-      const C = new Float32Array(m * n);
-      fn(false, false, m, n, k, 1, a, 0, b, 0, 0, C, 0);
-      return [...C];
-    };
-    expect(product(gemm)).toEqual(product(gemmTs));
-    if (wasm !== null) expect(product(wasm)).not.toEqual(product(gemmTs));
+    const expected = product(gemmTs, m, n, k, a, b);
+    for (const choice of wasm === null ? (["ts", "auto"] as const) : (["ts", "wasm", "auto"] as const)) {
+      setGemmBackend(choice);
+      expect(product(gemm, m, n, k, a, b)).toEqual(expected);
+    }
   });
 
-  it("keeps products with fewer than WASM_MIN_COLUMNS columns in TypeScript under auto", () => {
-    setGemmBackend("auto");
-    const m = 3000, n = WASM_MIN_COLUMNS - 1, k = 6;
-    expect(m * n * k).toBeGreaterThanOrEqual(WASM_MIN_MULTIPLY_ADDS);
-    const a = randomArray(m * k, random), b = randomArray(k * n, random);
-    const product = (fn: GemmFn): number[] => {
-      const C = new Float32Array(m * n);
-      fn(true, false, m, n, k, 1, a, 0, b, 0, 0, C, 0);
-      return [...C];
-    };
-    expect(product(gemm)).toEqual(product(gemmTs));
-    if (wasm !== null) expect(product(wasm)).not.toEqual(product(gemmTs));
+  // Float32 sums round differently from gemmTs, which makes the size rule visible.
+  describe.skipIf(wasmF32 === null)("wasm-f32", () => {
+    it("runs the float32 kernel for products above the size limits", () => {
+      setGemmBackend("wasm-f32");
+      const m = 20, n = 24, k = 30;
+      expect(m * n * k).toBeGreaterThanOrEqual(WASM_MIN_MULTIPLY_ADDS);
+      const a = randomArray(m * k, random), b = randomArray(k * n, random);
+      expect(product(gemm, m, n, k, a, b)).toEqual(product(wasmF32!, m, n, k, a, b));
+      expect(product(wasmF32!, m, n, k, a, b)).not.toEqual(product(gemmTs, m, n, k, a, b));
+    });
+
+    for (const [m, n, k, why] of [
+      [15, 15, 15, "below WASM_MIN_MULTIPLY_ADDS"],
+      [3000, WASM_MIN_COLUMNS - 1, 6, "with fewer than WASM_MIN_COLUMNS columns"],
+    ] as const) {
+      it(`keeps products ${why} in TypeScript`, () => {
+        setGemmBackend("wasm-f32");
+        expect(m * n * k < WASM_MIN_MULTIPLY_ADDS || n < WASM_MIN_COLUMNS).toBe(true);
+        const a = randomArray(m * k, random), b = randomArray(k * n, random);
+        expect(product(gemm, m, n, k, a, b)).toEqual(product(gemmTs, m, n, k, a, b));
+        expect(product(wasmF32!, m, n, k, a, b)).not.toEqual(product(gemmTs, m, n, k, a, b));
+      });
+    }
   });
 });

@@ -105,6 +105,11 @@ export const op = {
     return [0x43, ...bytes];
   },
 
+  f64Const: (x: number): number[] => {
+    const bytes = new Uint8Array(new Float64Array([x]).buffer);
+    return [0x44, ...bytes];
+  },
+
   i32Eqz: (): number[] => [0x45],
   i32Eq: (): number[] => [0x46],
   i32Ne: (): number[] => [0x47],
@@ -118,6 +123,7 @@ export const op = {
   i32And: (): number[] => [0x71],
   i32Shl: (): number[] => [0x74],
   f32Eq: (): number[] => [0x5b],
+  f64Eq: (): number[] => [0x61],
   f32Add: (): number[] => [0x92],
   f32Sub: (): number[] => [0x93],
   f32Mul: (): number[] => [0x94],
@@ -125,6 +131,10 @@ export const op = {
   v128Load: (offset = 0): number[] => simd(0x00, ...memarg(4, offset)),
   v128Load32Splat: (offset = 0): number[] => simd(0x09, ...memarg(2, offset)),
   v128Store: (offset = 0): number[] => simd(0x0b, ...memarg(4, offset)),
+  /** Loads 8 bytes into the low half of a v128, zeroing the high half. */
+  v128Load64Zero: (offset = 0): number[] => simd(0x5d, ...memarg(3, offset)),
+  /** Stores 64-bit lane `lane` of a v128. */
+  v128Store64Lane: (offset: number, lane: number): number[] => simd(0x5b, ...memarg(3, offset), lane),
   /** v128.const with four equal f32 lanes. */
   v128ConstF32: (x: number): number[] => {
     const bytes = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
@@ -134,6 +144,13 @@ export const op = {
   f32x4Add: (): number[] => simd(0xe4),
   f32x4Sub: (): number[] => simd(0xe5),
   f32x4Mul: (): number[] => simd(0xe6),
+  f64x2Splat: (): number[] => simd(0x14),
+  f64x2Add: (): number[] => simd(0xf0),
+  f64x2Mul: (): number[] => simd(0xf2),
+  /** The two low f32 lanes widened to f64. */
+  f64x2PromoteLowF32x4: (): number[] => simd(0x5f),
+  /** Both f64 lanes narrowed to f32 in the low lanes; the high lanes are 0. */
+  f32x4DemoteF64x2Zero: (): number[] => simd(0x5e),
 };
 
 /** One function of a module: its signature, extra locals (after the params) and body (without the final `end`). */

@@ -8,10 +8,10 @@
  * already have that shape, so they are only copied into wasm memory; A and
  * transposed B are first repacked there (by `packA`/`packB`, also generated).
  * The kernel walks column panels of B (outer, kept hot in cache) and row
- * panels of A (inner), and for each MR x NR tile of C keeps MR * NR / 4
- * f32x4 accumulators in registers across the whole K loop: per k it loads
- * NR / 4 vectors of B, broadcasts each of the MR values of A and does one
- * multiply and one add per accumulator. The tile is then stored as
+ * panels of A (inner), and for each MR x NR tile of C keeps its sums in
+ * SIMD registers across the whole K loop: per k it loads one row of the B
+ * panel, broadcasts each of the MR values of A and does one multiply and one
+ * add per accumulator. The tile is then stored as
  * alpha * sum + beta * C into a product buffer of whole tiles (C is not read
  * when beta is 0), whose rows are copied back to the caller's C.
  *
@@ -19,20 +19,26 @@
  * neighbouring data or zeroed slack; those lanes only feed rows and columns of
  * the product buffer that are never copied back.
  *
- * Sums are accumulated in float32 in k order, as a float BLAS does; the
- * TypeScript path accumulates in float64, so the two differ by float32
- * rounding (a few ulps times sqrt(K)).
+ * Sums are accumulated in k order either in float64 (the default: products
+ * of floats are exact in double, so results match the TypeScript gemm up to
+ * the order of additions, and training runs track real Caffe as closely) or
+ * in float32, as a float BLAS does, at twice the speed but with errors of a
+ * few ulps times sqrt(K) that grow visibly over tens of training iterations.
  */
 import {
-  addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f32, i32, op, v128,
+  addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f32, f64, i32, op, v128,
   type FunctionDef, type ValType,
 } from "./encode.js";
 import { PAGE_BYTES, wasmApi } from "./runtime.js";
 
-/** Rows of op(A) per register tile. */
-export const MR = 4;
-/** Columns of op(B) per register tile (a multiple of 4, the f32x4 width). */
-export const NR = 8;
+/** How the kernel sums: float64 (as the TypeScript gemm; the default) or float32 (as a float BLAS; twice as fast). */
+export type Accumulation = "f64" | "f32";
+
+/** Register tile per accumulation: rows of op(A) (MR) and columns of op(B) (NR, a multiple of 4). */
+export const TILES: Record<Accumulation, { mr: number; nr: number }> = {
+  f32: { mr: 4, nr: 8 }, // 8 f32x4 accumulators
+  f64: { mr: 4, nr: 4 }, // 8 f64x2 accumulators
+};
 
 const get = op.localGet, set = op.localSet;
 
@@ -40,25 +46,36 @@ const get = op.localGet, set = op.localSet;
  * `kernel(ap, aPanelStep, aKStep, bp, bPanelStep, bKStep, cp, ldc, mPanels, nPanels, K, alpha, beta)`:
  * addresses and steps in bytes; mPanels, nPanels and K at least 1. Value (r, k) of A panel p is at
  * ap + p*aPanelStep + k*aKStep + 4r, value (k, c) of B panel q at bp + q*bPanelStep + k*bKStep + 4c,
- * and C's tile (p, q) starts at cp + p*MR*ldc + q*NR*4.
+ * and C's tile (p, q) starts at cp + p*MR*ldc + q*NR*4. alpha and beta are f32 or f64 as the sums.
+ *
+ * f32: per k, NR/4 vectors of B and a broadcast of each A value, one f32x4 multiply and add per
+ * accumulator. f64: the same with values widened to f64x2 (products of floats are exact in double),
+ * and alpha * sum + beta * C formed in double and rounded once, as the TypeScript gemm does.
  */
-function kernelFunction(mr: number, nr: number): FunctionDef {
-  const vectors = nr / 4;
+function kernelFunction(accumulation: Accumulation): FunctionDef {
+  const { mr, nr } = TILES[accumulation];
+  const wide = accumulation === "f64";
+  const lanes = wide ? 2 : 4, vectors = nr / lanes;
   const AP = 0, A_PANEL = 1, A_K = 2, BP = 3, B_PANEL = 4, B_K = 5, CP = 6, LDC = 7, M_PANELS = 8, N_PANELS = 9, K = 10, ALPHA = 11, BETA = 12;
   const JB = 13, IB = 14, KK = 15, PA = 16, PB = 17, PA_PANEL = 18, PB_PANEL = 19, PC = 20, PC_COL = 21, PC_ROW = 22;
-  const ALPHA4 = 23, BETA4 = 24, A = 25, B0 = 26; // B0 .. B0 + vectors - 1
+  const ALPHAS = 23, BETAS = 24, A = 25, B0 = 26; // B0 .. B0 + vectors - 1
   const ACC0 = B0 + vectors; // accumulator (r, v) is ACC0 + r * vectors + v
   const acc = (r: number, v: number): number => ACC0 + r * vectors + v;
   const locals: ValType[] = [...Array<ValType>(PC_ROW - JB + 1).fill(i32), ...Array<ValType>(3 + vectors + mr * vectors).fill(v128)];
+  const mul = wide ? op.f64x2Mul : op.f32x4Mul, add = wide ? op.f64x2Add : op.f32x4Add;
+  const widen = wide ? op.f64x2PromoteLowF32x4() : [];
 
   const zero: number[][] = [];
   for (let r = 0; r < mr; r++) for (let v = 0; v < vectors; v++) zero.push(op.v128ConstF32(0), set(acc(r, v)));
 
+  // Vector v of B holds columns v*lanes ..; in f64 its two floats sit at byte 8v.
   const kStep: number[][] = [];
-  for (let v = 0; v < vectors; v++) kStep.push(get(PB), op.v128Load(16 * v), set(B0 + v));
+  for (let v = 0; v < vectors; v++) {
+    kStep.push(get(PB), wide ? op.v128Load64Zero(8 * v) : op.v128Load(16 * v), widen, set(B0 + v));
+  }
   for (let r = 0; r < mr; r++) {
-    kStep.push(get(PA), op.v128Load32Splat(4 * r), set(A));
-    for (let v = 0; v < vectors; v++) kStep.push(get(acc(r, v)), get(A), get(B0 + v), op.f32x4Mul(), op.f32x4Add(), set(acc(r, v)));
+    kStep.push(get(PA), op.v128Load32Splat(4 * r), widen, set(A));
+    for (let v = 0; v < vectors; v++) kStep.push(get(acc(r, v)), get(A), get(B0 + v), mul(), add(), set(acc(r, v)));
   }
   kStep.push(addTo(PA, get(A_K)), addTo(PB, get(B_K)));
 
@@ -67,17 +84,19 @@ function kernelFunction(mr: number, nr: number): FunctionDef {
     const out: number[][] = [get(PC), set(PC_ROW)];
     for (let r = 0; r < mr; r++) {
       for (let v = 0; v < vectors; v++) {
-        out.push(get(PC_ROW), get(acc(r, v)), get(ALPHA4), op.f32x4Mul());
-        if (withBeta) out.push(get(PC_ROW), op.v128Load(16 * v), get(BETA4), op.f32x4Mul(), op.f32x4Add());
-        out.push(op.v128Store(16 * v));
+        out.push(get(PC_ROW), get(acc(r, v)), get(ALPHAS), mul());
+        if (withBeta) out.push(get(PC_ROW), wide ? op.v128Load64Zero(8 * v) : op.v128Load(16 * v), widen, get(BETAS), mul(), add());
+        out.push(wide ? code(op.f32x4DemoteF64x2Zero(), op.v128Store64Lane(8 * v, 0)) : op.v128Store(16 * v));
       }
       if (r + 1 < mr) out.push(addTo(PC_ROW, get(LDC)));
     }
     return code(...out);
   };
 
+  const splat = wide ? op.f64x2Splat : op.f32x4Splat;
+  const betaIsZero = wide ? code(get(BETA), op.f64Const(0), op.f64Eq()) : code(get(BETA), op.f32Const(0), op.f32Eq());
   const body = code(
-    get(ALPHA), op.f32x4Splat(), set(ALPHA4), get(BETA), op.f32x4Splat(), set(BETA4),
+    get(ALPHA), splat(), set(ALPHAS), get(BETA), splat(), set(BETAS),
     op.i32Const(0), set(JB), get(BP), set(PB_PANEL), get(CP), set(PC_COL),
     op.loop(), // column panels of B
     op.i32Const(0), set(IB), get(AP), set(PA_PANEL), get(PC_COL), set(PC),
@@ -88,7 +107,7 @@ function kernelFunction(mr: number, nr: number): FunctionDef {
     ...kStep,
     countDownAndLoop(KK),
     op.end(),
-    get(BETA), op.f32Const(0), op.f32Eq(), op.if(), store(false), op.else(), store(true), op.end(),
+    betaIsZero, op.if(), store(false), op.else(), store(true), op.end(),
     addTo(PC, code(get(LDC), op.i32Const(mr), op.i32Mul())),
     addTo(PA_PANEL, get(A_PANEL)),
     countUpTo(IB, M_PANELS),
@@ -98,7 +117,8 @@ function kernelFunction(mr: number, nr: number): FunctionDef {
     countUpTo(JB, N_PANELS),
     op.end(),
   );
-  return { name: "kernel", params: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f32, f32], results: [], locals, body };
+  const scalar = wide ? f64 : f32;
+  return { name: "kernel", params: [...Array<ValType>(11).fill(i32), scalar, scalar], results: [], locals, body };
 }
 
 /**
@@ -131,11 +151,11 @@ function packFunction(name: string, width: number): FunctionDef {
 }
 
 /** Bytes of the module: exports `kernel`, `packA` (MR wide) and `packB` (NR wide), over an imported memory env.memory. */
-export function gemmKernelModuleBytes(mr: number = MR, nr: number = NR): Uint8Array<ArrayBuffer> {
-  if (nr % 4 !== 0 || nr <= 0 || mr <= 0) throw new RangeError(`gemm kernel: tile ${mr}x${nr} (NR must be a positive multiple of 4)`);
+export function gemmKernelModuleBytes(accumulation: Accumulation = "f64"): Uint8Array<ArrayBuffer> {
+  const { mr, nr } = TILES[accumulation];
   return encodeModule({
     memory: { module: "env", field: "memory", minPages: 1 },
-    functions: [kernelFunction(mr, nr), packFunction("packA", mr), packFunction("packB", nr)],
+    functions: [kernelFunction(accumulation), packFunction("packA", mr), packFunction("packB", nr)],
   });
 }
 
@@ -164,14 +184,14 @@ export function wasmSimdAvailable(): boolean {
 /** Float offsets of the regions one call uses in wasm memory, 16-byte aligned. */
 interface Layout { rawA: number; packedA: number; rawB: number; packedB: number; product: number; end: number }
 
-function layout(transA: boolean, transB: boolean, M: number, N: number, K: number): Layout {
-  const Mp = Math.ceil(M / MR) * MR, Np = Math.ceil(N / NR) * NR;
+function layout(mr: number, nr: number, transA: boolean, transB: boolean, M: number, N: number, K: number): Layout {
+  const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
   const up4 = (floats: number): number => Math.ceil(floats / 4) * 4;
   // Raw operands get slack for panels reading past their end: whole extra rows when repacked, a tile's width otherwise.
   const rawA = 0;
-  const packedA = rawA + up4(M * K + (transA ? MR : (MR - 1) * K + MR));
+  const packedA = rawA + up4(M * K + (transA ? mr : (mr - 1) * K + mr));
   const rawB = packedA + (transA ? 0 : Mp * K);
-  const packedB = rawB + up4(K * N + (transB ? (NR - 1) * K + NR : NR));
+  const packedB = rawB + up4(K * N + (transB ? (nr - 1) * K + nr : nr));
   const product = packedB + (transB ? Np * K : 0);
   return { rawA, packedA, rawB, packedB, product, end: product + Mp * Np };
 }
@@ -181,10 +201,11 @@ function layout(transA: boolean, transB: boolean, M: number, N: number, K: numbe
  * the engine's signature, or null when WebAssembly SIMD is not available.
  * The returned function is not re-entrant (one scratch memory per instance).
  */
-export function createWasmGemm(): GemmFn | null {
+export function createWasmGemm(accumulation: Accumulation = "f64"): GemmFn | null {
   if (wasmApi === undefined || !wasmSimdAvailable()) return null;
+  const { mr: MR, nr: NR } = TILES[accumulation];
   const memory = new wasmApi.Memory({ initial: 16 });
-  const { exports } = new wasmApi.Instance(new wasmApi.Module(gemmKernelModuleBytes()), { env: { memory } });
+  const { exports } = new wasmApi.Instance(new wasmApi.Module(gemmKernelModuleBytes(accumulation)), { env: { memory } });
   const kernel = exports["kernel"] as Kernel;
   const packA = exports["packA"] as Pack;
   const packB = exports["packB"] as Pack;
@@ -198,7 +219,7 @@ export function createWasmGemm(): GemmFn | null {
       return;
     }
     const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR), Np = nPanels * NR;
-    const at = layout(transA, transB, M, N, K);
+    const at = layout(MR, NR, transA, transB, M, N, K);
     if (at.end * 4 > memory.buffer.byteLength) {
       memory.grow(Math.ceil((at.end * 4 - memory.buffer.byteLength) / PAGE_BYTES));
       heap = new Float32Array(memory.buffer);
