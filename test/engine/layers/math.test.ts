@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gemmTs as gemm, gemmNaive } from "../../../src/engine/math/gemm.js";
+import { gemm, gemmNaive } from "../../../src/engine/math/gemm.js";
 import { col2im, convOutputSize, im2col, type ConvGeometry } from "../../../src/engine/math/im2col.js";
 import { seededRandom } from "../../../src/engine/rng.js";
 
