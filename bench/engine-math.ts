@@ -1,11 +1,14 @@
 /**
- * GEMM throughput of the WebAssembly SIMD kernel and of the register-blocked
- * TypeScript `gemmTs` beside the naive triple loop, measured in the same run
- * on the shapes of LeNet's layers and a square 256.
+ * GEMM throughput of the WebAssembly SIMD kernels (float64 sums, the default,
+ * and float32 sums) and of the register-blocked TypeScript `gemmTs` beside the
+ * naive triple loop, measured in the same run on the shapes of LeNet's layers
+ * and a square 256; then im2col/col2im, WebAssembly against TypeScript, on
+ * LeNet's and CIFAR-10-quick's first convolutions.
  * Throughput is per second of this process's CPU time (process.cpuUsage), so
  * other work on a shared machine inflates it less than wall-clock time would.
  */
 import { gemmNaive, gemmTs, getWasmGemm } from "../src/engine/math/gemm.js";
+import { col2imTs, convOutputSize, getWasmIm2col, im2colTs, type ConvGeometry } from "../src/engine/math/im2col.js";
 import { seededRandom } from "../src/engine/rng.js";
 
 type Gemm = typeof gemmTs;
@@ -27,36 +30,76 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-function gflops(fn: Gemm, c: Case, A: Float32Array, B: Float32Array, C: Float32Array, minMs: number): number {
+/** Calls of `call` per CPU millisecond, running it for at least minMs. */
+function callsPerMs(call: () => void, minMs: number): number {
   let reps = 0;
   const start = process.cpuUsage();
   let ms = 0;
   while (ms < minMs) {
-    fn(c.transA, c.transB, c.M, c.N, c.K, 1, A, 0, B, 0, 0, C, 0);
+    call();
     reps++;
     ms = cpuMs(start);
   }
-  return (2 * c.M * c.N * c.K * reps) / (ms * 1e6);
+  return reps / ms;
 }
+
+function gflops(fn: Gemm, c: Case, A: Float32Array, B: Float32Array, C: Float32Array, minMs: number): number {
+  const rate = callsPerMs(() => fn(c.transA, c.transB, c.M, c.N, c.K, 1, A, 0, B, 0, 0, C, 0), minMs);
+  return (2 * c.M * c.N * c.K * rate) / 1e6;
+}
+
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
+
+function geometry(channels: number, size: number, kernel: number, pad: number): ConvGeometry {
+  return {
+    channels, height: size, width: size, kernelH: kernel, kernelW: kernel, padH: pad, padW: pad,
+    strideH: 1, strideW: 1, dilationH: 1, dilationW: 1,
+  };
+}
+
+const SWEEPS: { name: string; g: ConvGeometry }[] = [
+  { name: "LeNet conv1 (1x28x28, 5x5)", g: geometry(1, 28, 5, 0) },
+  { name: "LeNet conv2 (20x12x12, 5x5)", g: geometry(20, 12, 5, 0) },
+  { name: "CIFAR-10-quick conv1 (3x32x32, 5x5 pad 2)", g: geometry(3, 32, 5, 2) },
+];
 
 export async function run(): Promise<void> {
   const random = seededRandom(1);
-  const wasm = getWasmGemm();
-  console.log("engine-math: GEMM GFLOP/s per CPU second (wasm SIMD, blocked TS, naive triple loop; same run)");
-  if (wasm === null) console.log("  WebAssembly SIMD unavailable: wasm column skipped");
+  const wasm64 = getWasmGemm("f64"), wasm32 = getWasmGemm("f32");
+  console.log("engine-math: GEMM GFLOP/s per CPU second (wasm float64 sums [default], wasm float32 sums, blocked TS, naive; same run)");
+  if (wasm64 === null || wasm32 === null) console.log("  WebAssembly SIMD unavailable: wasm columns skipped");
   for (const c of CASES) {
     const A = Float32Array.from({ length: c.M * c.K }, () => random() - 0.5);
     const B = Float32Array.from({ length: c.K * c.N }, () => random() - 0.5);
     const C = new Float32Array(c.M * c.N);
-    if (wasm !== null) gflops(wasm, c, A, B, C, 100); // warm-up
-    gflops(gemmTs, c, A, B, C, 100);
-    gflops(gemmNaive, c, A, B, C, 100);
-    const simd = wasm === null ? Number.NaN : gflops(wasm, c, A, B, C, 400);
-    const blocked = gflops(gemmTs, c, A, B, C, 400);
-    const naive = gflops(gemmNaive, c, A, B, C, 400);
+    const fns = [wasm64, wasm32, gemmTs, gemmNaive];
+    for (const fn of fns) if (fn !== null) gflops(fn, c, A, B, C, 100); // warm-up
+    const [w64, w32, ts, naive] = fns.map((fn) => (fn === null ? Number.NaN : gflops(fn, c, A, B, C, 400))) as [number, number, number, number];
     console.log(
-      `  ${c.name.padEnd(40)} M=${c.M} N=${c.N} K=${c.K}: wasm ${simd.toFixed(2)}, ts ${blocked.toFixed(2)}, naive ${naive.toFixed(2)} GFLOP/s;` +
-        ` wasm/ts ${(simd / blocked).toFixed(1)}x, wasm/naive ${(simd / naive).toFixed(1)}x, ts/naive ${(blocked / naive).toFixed(1)}x`,
+      `  ${c.name.padEnd(38)} M=${c.M} N=${c.N} K=${c.K}: wasm64 ${w64.toFixed(2)}, wasm32 ${w32.toFixed(2)}, ts ${ts.toFixed(2)}, naive ${naive.toFixed(2)};` +
+        ` wasm64/ts ${ratio(w64, ts)}, wasm32/ts ${ratio(w32, ts)}, ts/naive ${ratio(ts, naive)}, wasm64/naive ${ratio(w64, naive)}`,
     );
+  }
+
+  const sweeps = getWasmIm2col();
+  console.log("engine-math: im2col / col2im per image, million column entries per CPU second (wasm vs TS; same run)");
+  if (sweeps === null) console.log("  WebAssembly unavailable: wasm column skipped");
+  for (const { name, g } of SWEEPS) {
+    const outH = convOutputSize(g.height, g.kernelH, g.padH, g.strideH, g.dilationH);
+    const outW = convOutputSize(g.width, g.kernelW, g.padW, g.strideW, g.dilationW);
+    const entries = g.channels * g.kernelH * g.kernelW * outH * outW;
+    const image = Float32Array.from({ length: g.channels * g.height * g.width }, () => random() - 0.5);
+    const col = Float32Array.from({ length: entries }, () => random() - 0.5);
+    const calls: [string, () => void, () => void][] = [
+      ["im2col", () => sweeps?.im2col(image, 0, g, outH, outW, col, 0), () => im2colTs(image, 0, g, col, 0)],
+      ["col2im", () => sweeps?.col2im(col, 0, g, outH, outW, image, 0), () => col2imTs(col, 0, g, image, 0)],
+    ];
+    for (const [what, viaWasm, viaTs] of calls) {
+      callsPerMs(viaWasm, 100);
+      callsPerMs(viaTs, 100);
+      const w = sweeps === null ? Number.NaN : (callsPerMs(viaWasm, 300) * entries) / 1000;
+      const t = (callsPerMs(viaTs, 300) * entries) / 1000;
+      console.log(`  ${what} ${name.padEnd(42)}: wasm ${w.toFixed(0)}, ts ${t.toFixed(0)} M/s; wasm/ts ${ratio(w, t)}`);
+    }
   }
 }
