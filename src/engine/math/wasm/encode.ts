@@ -96,8 +96,10 @@ export const op = {
 
   i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
   f32Load: (offset = 0): number[] => [0x2a, ...memarg(2, offset)],
+  f64Load: (offset = 0): number[] => [0x2b, ...memarg(3, offset)],
   i32Store: (offset = 0): number[] => [0x36, ...memarg(2, offset)],
   f32Store: (offset = 0): number[] => [0x38, ...memarg(2, offset)],
+  f64Store: (offset = 0): number[] => [0x39, ...memarg(3, offset)],
 
   i32Const: (n: number): number[] => [0x41, ...sleb(n)],
   f32Const: (x: number): number[] => {
@@ -127,9 +129,11 @@ export const op = {
   f32Add: (): number[] => [0x92],
   f32Sub: (): number[] => [0x93],
   f32Mul: (): number[] => [0x94],
+  f64PromoteF32: (): number[] => [0xbb],
 
   v128Load: (offset = 0): number[] => simd(0x00, ...memarg(4, offset)),
   v128Load32Splat: (offset = 0): number[] => simd(0x09, ...memarg(2, offset)),
+  v128Load64Splat: (offset = 0): number[] => simd(0x0a, ...memarg(3, offset)),
   v128Store: (offset = 0): number[] => simd(0x0b, ...memarg(4, offset)),
   /** Loads 8 bytes into the low half of a v128, zeroing the high half. */
   v128Load64Zero: (offset = 0): number[] => simd(0x5d, ...memarg(3, offset)),

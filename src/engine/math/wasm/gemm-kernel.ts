@@ -4,9 +4,11 @@
  * The kernel reads op(A) as row panels of MR rows in which the MR values of
  * one column k are adjacent, and op(B) as column panels of NR columns in
  * which the NR values of one row k are adjacent; where panels start and how
- * far apart consecutive k are is passed in. Row-major B and transposed A
- * already have that shape, so they are only copied into wasm memory; A and
- * transposed B are first repacked there (by `packA`/`packB`, also generated).
+ * far apart consecutive k are is passed in. Both operands are first copied
+ * into wasm memory. The float64 kernel reads panels of doubles, which
+ * `packA`/`packB` (also generated) build from the copies; the float32 kernel
+ * reads row-major B and transposed A in place, which already have panel
+ * shape, and only A and transposed B are repacked.
  * The kernel walks column panels of B (outer, kept hot in cache) and row
  * panels of A (inner), and for each MR x NR tile of C keeps its sums in
  * SIMD registers across the whole K loop: per k it loads one row of the B
@@ -45,12 +47,13 @@ const get = op.localGet, set = op.localSet;
 /**
  * `kernel(ap, aPanelStep, aKStep, bp, bPanelStep, bKStep, cp, ldc, mPanels, nPanels, K, alpha, beta)`:
  * addresses and steps in bytes; mPanels, nPanels and K at least 1. Value (r, k) of A panel p is at
- * ap + p*aPanelStep + k*aKStep + 4r, value (k, c) of B panel q at bp + q*bPanelStep + k*bKStep + 4c,
- * and C's tile (p, q) starts at cp + p*MR*ldc + q*NR*4. alpha and beta are f32 or f64 as the sums.
+ * ap + p*aPanelStep + k*aKStep + r*size, value (k, c) of B panel q at bp + q*bPanelStep + k*bKStep + c*size
+ * (size 4 for f32 values, 8 for f64), and C's float32 tile (p, q) starts at cp + p*MR*ldc + q*NR*4.
+ * alpha and beta are f32 or f64 as the sums.
  *
  * f32: per k, NR/4 vectors of B and a broadcast of each A value, one f32x4 multiply and add per
- * accumulator. f64: the same with values widened to f64x2 (products of floats are exact in double),
- * and alpha * sum + beta * C formed in double and rounded once, as the TypeScript gemm does.
+ * accumulator. f64: the same in f64x2 over operands widened while packing (products of floats are
+ * exact in double), and alpha * sum + beta * C formed in double and rounded once, as gemmTs does.
  */
 function kernelFunction(accumulation: Accumulation): FunctionDef {
   const { mr, nr } = TILES[accumulation];
@@ -63,18 +66,17 @@ function kernelFunction(accumulation: Accumulation): FunctionDef {
   const acc = (r: number, v: number): number => ACC0 + r * vectors + v;
   const locals: ValType[] = [...Array<ValType>(PC_ROW - JB + 1).fill(i32), ...Array<ValType>(3 + vectors + mr * vectors).fill(v128)];
   const mul = wide ? op.f64x2Mul : op.f32x4Mul, add = wide ? op.f64x2Add : op.f32x4Add;
-  const widen = wide ? op.f64x2PromoteLowF32x4() : [];
+  const widen = wide ? op.f64x2PromoteLowF32x4() : []; // for C, which stays float32
 
   const zero: number[][] = [];
   for (let r = 0; r < mr; r++) for (let v = 0; v < vectors; v++) zero.push(op.v128ConstF32(0), set(acc(r, v)));
 
-  // Vector v of B holds columns v*lanes ..; in f64 its two floats sit at byte 8v.
+  // f32: panels hold floats, vector v of B is columns 4v..4v+3. f64: panels hold doubles (widened while
+  // packing), vector v of B is columns 2v, 2v+1.
   const kStep: number[][] = [];
-  for (let v = 0; v < vectors; v++) {
-    kStep.push(get(PB), wide ? op.v128Load64Zero(8 * v) : op.v128Load(16 * v), widen, set(B0 + v));
-  }
+  for (let v = 0; v < vectors; v++) kStep.push(get(PB), op.v128Load(16 * v), set(B0 + v));
   for (let r = 0; r < mr; r++) {
-    kStep.push(get(PA), op.v128Load32Splat(4 * r), widen, set(A));
+    kStep.push(get(PA), wide ? op.v128Load64Splat(8 * r) : op.v128Load32Splat(4 * r), set(A));
     for (let v = 0; v < vectors; v++) kStep.push(get(acc(r, v)), get(A), get(B0 + v), mul(), add(), set(acc(r, v)));
   }
   kStep.push(addTo(PA, get(A_K)), addTo(PB, get(B_K)));
@@ -123,14 +125,16 @@ function kernelFunction(accumulation: Accumulation): FunctionDef {
 
 /**
  * `name(src, dst, panels, K, panelStep, kStep, itemStep)`: writes, for each panel p and each k, the
- * `width` values src + p*panelStep + k*kStep + c*itemStep (c < width) to consecutive floats at dst.
+ * `width` floats at src + p*panelStep + k*kStep + c*itemStep (c < width) to consecutive values at dst,
+ * as floats or, with `widen`, as doubles.
  */
-function packFunction(name: string, width: number): FunctionDef {
+function packFunction(name: string, width: number, widen: boolean): FunctionDef {
   const SRC = 0, DST = 1, PANELS = 2, K = 3, PANEL_STEP = 4, K_STEP = 5, ITEM_STEP = 6;
   const P = 7, KK = 8, PS = 9, PK = 10, PI = 11;
+  const size = widen ? 8 : 4;
   const items: number[][] = [get(PK), set(PI)];
   for (let c = 0; c < width; c++) {
-    items.push(get(DST), get(PI), op.f32Load(), op.f32Store(4 * c));
+    items.push(get(DST), get(PI), op.f32Load(), widen ? code(op.f64PromoteF32(), op.f64Store(size * c)) : op.f32Store(size * c));
     if (c + 1 < width) items.push(addTo(PI, get(ITEM_STEP)));
   }
   const body = code(
@@ -139,7 +143,7 @@ function packFunction(name: string, width: number): FunctionDef {
     get(PS), set(PK), get(K), set(KK),
     op.loop(),
     ...items,
-    addTo(DST, op.i32Const(4 * width)),
+    addTo(DST, op.i32Const(size * width)),
     addTo(PK, get(K_STEP)),
     countDownAndLoop(KK),
     op.end(),
@@ -155,7 +159,7 @@ export function gemmKernelModuleBytes(accumulation: Accumulation = "f64"): Uint8
   const { mr, nr } = TILES[accumulation];
   return encodeModule({
     memory: { module: "env", field: "memory", minPages: 1 },
-    functions: [kernelFunction(accumulation), packFunction("packA", mr), packFunction("packB", nr)],
+    functions: [kernelFunction(accumulation), packFunction("packA", mr, accumulation === "f64"), packFunction("packB", nr, accumulation === "f64")],
   });
 }
 
@@ -181,19 +185,20 @@ export function wasmSimdAvailable(): boolean {
   }
 }
 
-/** Float offsets of the regions one call uses in wasm memory, 16-byte aligned. */
-interface Layout { rawA: number; packedA: number; rawB: number; packedB: number; product: number; end: number }
+/** Byte offsets of the regions one call uses in wasm memory, 16-byte aligned. */
+interface Layout { rawA: number; rawB: number; packedA: number; packedB: number; product: number; end: number }
 
-function layout(mr: number, nr: number, transA: boolean, transB: boolean, M: number, N: number, K: number): Layout {
+function layout(mr: number, nr: number, valueBytes: number, M: number, N: number, K: number): Layout {
   const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
-  const up4 = (floats: number): number => Math.ceil(floats / 4) * 4;
-  // Raw operands get slack for panels reading past their end: whole extra rows when repacked, a tile's width otherwise.
+  const up16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+  // Raw operands get slack for panels reading past their last row or column (at most a panel's width of
+  // rows or columns, whichever way the operand is stored).
   const rawA = 0;
-  const packedA = rawA + up4(M * K + (transA ? mr : (mr - 1) * K + mr));
-  const rawB = packedA + (transA ? 0 : Mp * K);
-  const packedB = rawB + up4(K * N + (transB ? (nr - 1) * K + nr : nr));
-  const product = packedB + (transB ? Np * K : 0);
-  return { rawA, packedA, rawB, packedB, product, end: product + Mp * Np };
+  const rawB = up16(rawA + (M * K + (mr - 1) * K + mr) * 4);
+  const packedA = up16(rawB + (K * N + (nr - 1) * K + nr) * 4);
+  const packedB = up16(packedA + Mp * K * valueBytes);
+  const product = up16(packedB + Np * K * valueBytes);
+  return { rawA, rawB, packedA, packedB, product, end: product + Mp * Np * 4 };
 }
 
 /**
@@ -204,6 +209,8 @@ function layout(mr: number, nr: number, transA: boolean, transB: boolean, M: num
 export function createWasmGemm(accumulation: Accumulation = "f64"): GemmFn | null {
   if (wasmApi === undefined || !wasmSimdAvailable()) return null;
   const { mr: MR, nr: NR } = TILES[accumulation];
+  // f64 panels hold doubles, so they are always packed; f32 panels are read in place where the layout allows.
+  const valueBytes = accumulation === "f64" ? 8 : 4, alwaysPack = accumulation === "f64";
   const memory = new wasmApi.Memory({ initial: 16 });
   const { exports } = new wasmApi.Instance(new wasmApi.Module(gemmKernelModuleBytes(accumulation)), { env: { memory } });
   const kernel = exports["kernel"] as Kernel;
@@ -219,31 +226,33 @@ export function createWasmGemm(accumulation: Accumulation = "f64"): GemmFn | nul
       return;
     }
     const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR), Np = nPanels * NR;
-    const at = layout(MR, NR, transA, transB, M, N, K);
-    if (at.end * 4 > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((at.end * 4 - memory.buffer.byteLength) / PAGE_BYTES));
+    const at = layout(MR, NR, valueBytes, M, N, K);
+    if (at.end > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((at.end - memory.buffer.byteLength) / PAGE_BYTES));
       heap = new Float32Array(memory.buffer);
     }
     const h = heap;
-    h.set(A.subarray(aOff, aOff + M * K), at.rawA);
-    h.fill(0, at.rawA + M * K, at.packedA);
-    h.set(B.subarray(bOff, bOff + K * N), at.rawB);
-    h.fill(0, at.rawB + K * N, at.packedB);
-    // A panel: transposed A (K x M) already holds each column's MR values side by side.
-    let aAt = at.rawA * 4, aPanelStep = MR * 4, aKStep = M * 4;
-    if (!transA) {
-      packA(at.rawA * 4, at.packedA * 4, mPanels, K, MR * K * 4, 4, K * 4);
-      aAt = at.packedA * 4; aPanelStep = MR * K * 4; aKStep = MR * 4;
+    h.set(A.subarray(aOff, aOff + M * K), at.rawA >> 2);
+    h.fill(0, (at.rawA >> 2) + M * K, at.rawB >> 2);
+    h.set(B.subarray(bOff, bOff + K * N), at.rawB >> 2);
+    h.fill(0, (at.rawB >> 2) + K * N, at.packedA >> 2);
+    // Raw op(A) (i, k) is float i*ai + k*ak, op(B) (k, j) is float k*bk + j*bj. A panel's values for one k
+    // must be adjacent (ai = 1, bj = 1) to be read in place; otherwise, or for f64, they are packed.
+    const ai = transA ? 1 : K, ak = transA ? M : 1, bk = transB ? 1 : N, bj = transB ? K : 1;
+    let aAt = at.rawA, aPanelStep = MR * ai * 4, aKStep = ak * 4;
+    if (alwaysPack || ai !== 1) {
+      packA(aAt, at.packedA, mPanels, K, aPanelStep, aKStep, ai * 4);
+      aAt = at.packedA; aPanelStep = MR * K * valueBytes; aKStep = MR * valueBytes;
     }
-    // B panel: row-major B (K x N) already holds each row's NR values side by side.
-    let bAt = at.rawB * 4, bPanelStep = NR * 4, bKStep = N * 4;
-    if (transB) {
-      packB(at.rawB * 4, at.packedB * 4, nPanels, K, NR * K * 4, 4, K * 4);
-      bAt = at.packedB * 4; bPanelStep = NR * K * 4; bKStep = NR * 4;
+    let bAt = at.rawB, bPanelStep = NR * bj * 4, bKStep = bk * 4;
+    if (alwaysPack || bj !== 1) {
+      packB(bAt, at.packedB, nPanels, K, bPanelStep, bKStep, bj * 4);
+      bAt = at.packedB; bPanelStep = NR * K * valueBytes; bKStep = NR * valueBytes;
     }
-    if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), at.product + i * Np);
-    kernel(aAt, aPanelStep, aKStep, bAt, bPanelStep, bKStep, at.product * 4, Np * 4, mPanels, nPanels, K, alpha, beta);
-    if (N === Np) C.set(h.subarray(at.product, at.product + M * N), cOff);
-    else for (let i = 0; i < M; i++) C.set(h.subarray(at.product + i * Np, at.product + i * Np + N), cOff + i * N);
+    const product = at.product >> 2;
+    if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
+    kernel(aAt, aPanelStep, aKStep, bAt, bPanelStep, bKStep, at.product, Np * 4, mPanels, nPanels, K, alpha, beta);
+    if (N === Np) C.set(h.subarray(product, product + M * N), cOff);
+    else for (let i = 0; i < M; i++) C.set(h.subarray(product + i * Np, product + i * Np + N), cOff + i * N);
   };
 }
