@@ -76,8 +76,13 @@ export function gemm(
   if (backend !== "ts" && (backend === "wasm" || (M * N * K >= WASM_MIN_MULTIPLY_ADDS && N >= WASM_MIN_COLUMNS))) {
     const wasm = active ?? (active = getWasmGemm(backend === "wasm-f32" ? "f32" : "f64"));
     if (wasm !== null) {
-      wasm(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
-      return;
+      try {
+        wasm(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
+        return;
+      } catch (error) {
+        // Wasm memory could not grow to hold the operands (C is untouched then): use TypeScript.
+        if (!(error instanceof RangeError)) throw error;
+      }
     }
     if (backend === "wasm") throw new Error("gemm: WebAssembly SIMD is not available in this runtime");
   }

@@ -45,6 +45,14 @@ export function getWasmIm2col(): WasmIm2col | null {
   return wasmSweeps;
 }
 
+/** Output rows and columns of a sweep. */
+function outputShape(g: ConvGeometry): { outH: number; outW: number } {
+  return {
+    outH: convOutputSize(g.height, g.kernelH, g.padH, g.strideH, g.dilationH),
+    outW: convOutputSize(g.width, g.kernelW, g.padW, g.strideW, g.dilationW),
+  };
+}
+
 /** The WebAssembly sweeps when they should serve this sweep, else null (then the TypeScript one runs). */
 function wasmFor(g: ConvGeometry, outH: number, outW: number): WasmIm2col | null {
   const backend = getGemmBackend();
@@ -53,22 +61,29 @@ function wasmFor(g: ConvGeometry, outH: number, outW: number): WasmIm2col | null
   return getWasmIm2col();
 }
 
+/** Runs a wasm sweep; false when its memory could not grow to the sizes (nothing was written then). */
+function tryWasm(sweep: () => void): boolean {
+  try {
+    sweep();
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
 /** Unfold image data[off..] into col[colOff..]. */
 export function im2col(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number): void {
-  const outH = convOutputSize(g.height, g.kernelH, g.padH, g.strideH, g.dilationH);
-  const outW = convOutputSize(g.width, g.kernelW, g.padW, g.strideW, g.dilationW);
+  const { outH, outW } = outputShape(g);
   const wasm = wasmFor(g, outH, outW);
-  if (wasm !== null) wasm.im2col(data, off, g, outH, outW, col, colOff);
-  else im2colTs(data, off, g, col, colOff);
+  if (wasm === null || !tryWasm(() => wasm.im2col(data, off, g, outH, outW, col, colOff))) im2colTs(data, off, g, col, colOff);
 }
 
 /** Fold col[colOff..] back into image data[off..]: data is overwritten with the sum of its column entries. */
 export function col2im(col: Float32Array, colOff: number, g: ConvGeometry, data: Float32Array, off: number): void {
-  const outH = convOutputSize(g.height, g.kernelH, g.padH, g.strideH, g.dilationH);
-  const outW = convOutputSize(g.width, g.kernelW, g.padW, g.strideW, g.dilationW);
+  const { outH, outW } = outputShape(g);
   const wasm = wasmFor(g, outH, outW);
-  if (wasm !== null) wasm.col2im(col, colOff, g, outH, outW, data, off);
-  else col2imTs(col, colOff, g, data, off);
+  if (wasm === null || !tryWasm(() => wasm.col2im(col, colOff, g, outH, outW, data, off))) col2imTs(col, colOff, g, data, off);
 }
 
 /** `im2col` in TypeScript (the reference). */
@@ -89,8 +104,7 @@ export function col2imTs(col: Float32Array, colOff: number, g: ConvGeometry, dat
  */
 function sweep(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number, toCol: boolean): void {
   const { channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW } = g;
-  const outH = convOutputSize(height, kernelH, padH, strideH, dilationH);
-  const outW = convOutputSize(width, kernelW, padW, strideW, dilationW);
+  const { outH, outW } = outputShape(g);
   let o = colOff;
   for (let c = 0; c < channels; c++) {
     const plane = off + c * height * width;
