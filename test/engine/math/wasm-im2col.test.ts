@@ -20,6 +20,8 @@ const GEOMETRIES: ConvGeometry[] = [
   geometry(3, 11, 10, [3, 3], [2, 1], [1, 2], [2, 3]),
   geometry(2, 3, 4, [5, 5], [4, 4], [1, 1], [1, 1]), // kernel rows and columns wholly in the padding
   geometry(4, 5, 5, [1, 1], [0, 0], [1, 1], [1, 1]),
+  geometry(3, 9, 9, [3, 3], [0, 0], [1, 1], [1, 1]), // rows of 7: four at a time, then three one by one
+  geometry(2, 10, 13, [3, 4], [1, 1], [1, 1], [1, 2]), // unit stride, some rows inside and some not
   geometry(1, 1, 1, [1, 1], [0, 0], [1, 1], [1, 1]),
 ];
 

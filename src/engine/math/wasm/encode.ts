@@ -118,6 +118,7 @@ export const op = {
   i32LtS: (): number[] => [0x48],
   i32LtU: (): number[] => [0x49],
   i32GtS: (): number[] => [0x4a],
+  i32LeS: (): number[] => [0x4c],
   i32GeS: (): number[] => [0x4e],
   i32Add: (): number[] => [0x6a],
   i32Sub: (): number[] => [0x6b],

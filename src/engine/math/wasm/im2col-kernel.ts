@@ -2,11 +2,14 @@
  * im2col / col2im for one image in WebAssembly, generated at runtime: the
  * same sweep and the same order of additions as the TypeScript version in
  * ../im2col.ts, so results are bit-identical, but without float conversions
- * on every element. Every (column entry, pixel) pair is visited branch-free:
- * a pixel outside the image is redirected (by `select`) to a cell holding 0
- * (im2col reads it) or to a sink cell (col2im's additions land there).
+ * on every element. A row of the column buffer whose pixels are one
+ * contiguous run inside the image (unit stride) is copied or added four
+ * floats at a time. Other rows visit each (column entry, pixel) pair
+ * branch-free: a pixel outside the image is redirected (by `select`) to a
+ * cell holding 0 (im2col reads it) or to a sink cell (col2im's additions
+ * land there).
  */
-import { addToLocal, code, countUpAndLoop, encodeModule, i32, op, type FunctionDef } from "./encode.js";
+import { addToLocal, code, countDownAndLoop, countUpAndLoop, encodeModule, i32, op, type FunctionDef } from "./encode.js";
 import { PAGE_BYTES, wasmApi } from "./runtime.js";
 import type { ConvGeometry } from "../im2col.js";
 
@@ -24,6 +27,7 @@ const DATA_START = 32;
 function sweepFunction(name: string, toCol: boolean): FunctionDef {
   const IMAGE = 0, COL = 1, CHANNELS = 2, H = 3, W = 4, KH = 5, KW = 6, PH = 7, PW = 8, SH = 9, SW = 10, DH = 11, DW = 12, OUT_H = 13, OUT_W = 14;
   const C = 15, KI = 16, KJ = 17, OY = 18, OX = 19, PLANE = 20, Y = 21, X = 22, ROW = 23, Y_INSIDE = 24, PIXEL = 25;
+  const SRC = 26, LEFT = 27;
   const pixelAddress = code(
     get(ROW), get(X), op.i32Const(2), op.i32Shl(), op.i32Add(),
     op.i32Const(toCol ? ZERO_CELL : SINK_CELL),
@@ -47,6 +51,35 @@ function sweepFunction(name: string, toCol: boolean): FunctionDef {
     get(Y), get(H), op.i32LtU(), set(Y_INSIDE),
     get(PLANE), get(Y), get(W), op.i32Mul(), op.i32Const(2), op.i32Shl(), op.i32Add(), set(ROW),
     get(KJ), get(DW), op.i32Mul(), get(PW), op.i32Sub(), set(X),
+    // A row wholly inside the image with unit stride is a contiguous run of pixels.
+    get(Y_INSIDE), get(X), op.i32Const(0), op.i32GeS(), op.i32And(),
+    get(X), get(OUT_W), op.i32Add(), get(W), op.i32LeS(), op.i32And(),
+    get(SW), op.i32Const(1), op.i32Eq(), op.i32And(),
+    op.if(),
+    get(ROW), get(X), op.i32Const(2), op.i32Shl(), op.i32Add(), set(SRC),
+    get(OUT_W), set(LEFT),
+    op.block(),
+    op.loop(), // four at a time
+    get(LEFT), op.i32Const(4), op.i32LtU(), op.brIf(1),
+    toCol
+      ? code(get(COL), get(SRC), op.v128Load(), op.v128Store())
+      : code(get(SRC), get(SRC), op.v128Load(), get(COL), op.v128Load(), op.f32x4Add(), op.v128Store()),
+    addToLocal(COL, op.i32Const(16)), addToLocal(SRC, op.i32Const(16)),
+    get(LEFT), op.i32Const(4), op.i32Sub(), set(LEFT),
+    op.br(0),
+    op.end(),
+    op.end(),
+    op.block(),
+    get(LEFT), op.i32Eqz(), op.brIf(0),
+    op.loop(), // the rest one by one
+    toCol
+      ? code(get(COL), get(SRC), op.f32Load(), op.f32Store())
+      : code(get(SRC), get(SRC), op.f32Load(), get(COL), op.f32Load(), op.f32Add(), op.f32Store()),
+    addToLocal(COL, op.i32Const(4)), addToLocal(SRC, op.i32Const(4)),
+    countDownAndLoop(LEFT),
+    op.end(),
+    op.end(),
+    op.else(),
     op.i32Const(0), set(OX),
     op.loop(),
     pixelAddress,
@@ -54,6 +87,7 @@ function sweepFunction(name: string, toCol: boolean): FunctionDef {
     addToLocal(COL, op.i32Const(4)),
     addToLocal(X, get(SW)),
     countUpAndLoop(OX, OUT_W),
+    op.end(),
     op.end(),
     addToLocal(Y, get(SH)),
     countUpAndLoop(OY, OUT_H),
@@ -66,7 +100,7 @@ function sweepFunction(name: string, toCol: boolean): FunctionDef {
     countUpAndLoop(C, CHANNELS),
     op.end(),
   );
-  return { name, params: Array(15).fill(i32), results: [], locals: Array(11).fill(i32), body };
+  return { name, params: Array(15).fill(i32), results: [], locals: Array(13).fill(i32), body };
 }
 
 /** Bytes of the module: exports `im2col` and `col2im` over an imported memory env.memory. */
