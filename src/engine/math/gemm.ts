@@ -10,7 +10,7 @@
  * BNLINT_GEMM (read once, at load) or `setGemmBackend` chooses otherwise:
  *   ts        `gemmTs` for every size;
  *   wasm      the float64-summing wasm kernel for every size;
- *   wasm-f32  as auto, but the float32-summing wasm kernel (about 3x faster,
+ *   wasm-f32  as auto, but the float32-summing wasm kernel (about twice as fast,
  *             float BLAS rounding; training runs drift from the float64 ones).
  *
  * `gemmTs` walks both operands in place through strides (no packing, no

@@ -13,8 +13,8 @@
  * panels of A (inner), and for each MR x NR tile of C keeps its sums in
  * SIMD registers across the whole K loop: per k it loads one row of the B
  * panel, broadcasts each of the MR values of A and does one multiply and one
- * add per accumulator. The tile is then stored as
- * alpha * sum + beta * C into a product buffer of whole tiles (C is not read
+ * add per accumulator. The tile is then stored as alpha * sum + beta * C
+ * into a product buffer of whole tiles (C is not read
  * when beta is 0), whose rows are copied back to the caller's C.
  *
  * Panels that run past the last row of op(A) or column of op(B) read
@@ -22,10 +22,10 @@
  * the product buffer that are never copied back.
  *
  * Sums are accumulated in k order either in float64 (the default: products
- * of floats are exact in double, so results match the TypeScript gemm up to
- * the order of additions, and training runs track real Caffe as closely) or
- * in float32, as a float BLAS does, at twice the speed but with errors of a
- * few ulps times sqrt(K) that grow visibly over tens of training iterations.
+ * of floats are exact in double and the additions come in the same order as
+ * in the TypeScript gemm, so results are bit-identical to it) or in float32,
+ * as a float BLAS does, about twice as fast but with errors of a few ulps
+ * times sqrt(K) that grow visibly over tens of training iterations.
  */
 import {
   addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f32, f64, i32, op, v128,
@@ -33,7 +33,7 @@ import {
 } from "./encode.js";
 import { PAGE_BYTES, wasmApi } from "./runtime.js";
 
-/** How the kernel sums: float64 (as the TypeScript gemm; the default) or float32 (as a float BLAS; twice as fast). */
+/** How the kernel sums: float64 (as the TypeScript gemm; the default) or float32 (as a float BLAS; about twice as fast). */
 export type Accumulation = "f64" | "f32";
 
 /** Register tile per accumulation: rows of op(A) (MR) and columns of op(B) (NR, a multiple of 4). */
