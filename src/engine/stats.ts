@@ -42,3 +42,27 @@ export function blobStats(arr: Float32Array): BlobStats {
     inf,
   };
 }
+
+/** What a divergence watch needs of an array, in one cheap pass: mean |x| (float64 sum) and NaN/Inf counts. */
+export interface AbsMean {
+  meanAbs: number;
+  nan: number;
+  inf: number;
+}
+
+export function absMean(arr: Float32Array): AbsMean {
+  // A float64 sum of float32 magnitudes cannot overflow, so it is finite exactly when every element is:
+  // one branch-free pass, and a counting pass only when something is not finite.
+  const n = arr.length;
+  let absSum = 0;
+  for (let i = 0; i < n; i++) absSum += Math.abs(arr[i]!);
+  if (Number.isFinite(absSum)) return { meanAbs: n > 0 ? absSum / n : 0, nan: 0, inf: 0 };
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(arr[i]!);
+    if (a === Infinity) inf++;
+    else if (a !== a) nan++;
+  }
+  return { meanAbs: nan > 0 ? NaN : Infinity, nan, inf };
+}

@@ -4,7 +4,7 @@
  * solver for a few iterations while recording what Caffe's debug_info would
  * print, and classify the outcome.
  */
-import { blobStats } from "../engine/stats.js";
+import { absMean, blobStats } from "../engine/stats.js";
 import { buildNet, forward, type Net } from "../engine/net.js";
 import { seededRandom } from "../engine/rng.js";
 import { createSolver, readSolverSettings } from "../engine/solvers/index.js";
@@ -73,18 +73,6 @@ export function snapshotParams(net: Net): Map<string, Float32Array[]> {
   return new Map(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map((p) => p.data.slice())]));
 }
 
-/** Which non-finite values an array holds. */
-function nonFinite(arr: Float32Array): { inf: boolean; nan: boolean } {
-  let inf = false;
-  let nan = false;
-  for (let i = 0; i < arr.length; i++) {
-    const v = arr[i]!;
-    if (v !== v) nan = true;
-    else if (v === Infinity || v === -Infinity) inf = true;
-    if (inf && nan) break;
-  }
-  return { inf, nan };
-}
 
 export function runProbeOnce(input: RunInput): RunOutput {
   const started = performance.now();
@@ -106,11 +94,13 @@ export function runProbeOnce(input: RunInput): RunOutput {
   let firstInf: { iteration: number; layer: string; blob: string; pass: Pass; seq: number } | undefined;
   let firstNan: typeof firstInf;
   let seq = 0;
-  // Within one blob both may appear at once; Inf is noted first, as overflow is what produces the NaN.
-  const check = (arr: Float32Array, layer: string, blob: string, pass: Pass) => {
-    const found = nonFinite(arr);
-    if (found.inf && !firstInf) firstInf = { iteration, layer, blob, pass, seq: seq++ };
-    if (found.nan && !firstNan) firstNan = { iteration, layer, blob, pass, seq: seq++ };
+  // One pass per blob gives both the mean |x| and the non-finite counts. Within one blob both may
+  // appear at once; Inf is noted first, as overflow is what produces the NaN.
+  const check = (arr: Float32Array, layer: string, blob: string, pass: Pass): number => {
+    const found = absMean(arr);
+    if (found.inf > 0 && !firstInf) firstInf = { iteration, layer, blob, pass, seq: seq++ };
+    if (found.nan > 0 && !firstNan) firstNan = { iteration, layer, blob, pass, seq: seq++ };
+    return found.meanAbs;
   };
   const gradNorms: number[] = [];
   const results = trainSteps(net, solver, {
@@ -119,21 +109,30 @@ export function runProbeOnce(input: RunInput): RunOutput {
     onLayer(layerName, pass, blobs, layer) {
       const trace = traces.get(layerName)!;
       if (pass === "forward") {
-        for (const t of blobs.tops) check(t.blob.data, layerName, t.name, pass);
-        if (blobs.tops[0]) trace.topData[iteration] = blobStats(blobs.tops[0].blob.data).meanAbs;
+        blobs.tops.forEach((t, i) => {
+          const m = check(t.blob.data, layerName, t.name, pass);
+          if (i === 0) trace.topData[iteration] = m;
+        });
       } else if (pass === "backward") {
-        for (const b of blobs.bottoms) check(b.blob.diff, layerName, `${b.name} (diff)`, pass);
-        blobs.params.forEach((p, i) => check(p.diff, layerName, `param ${i} (diff)`, pass));
-        trace.bottomDiff[iteration] = blobs.bottoms[0] ? blobStats(blobs.bottoms[0].blob.diff).meanAbs : null;
-        trace.paramDiff[iteration] = blobs.params[0] ? blobStats(blobs.params[0].diff).meanAbs : null;
+        trace.bottomDiff[iteration] = null;
+        trace.paramDiff[iteration] = null;
+        blobs.bottoms.forEach((b, i) => {
+          const m = check(b.blob.diff, layerName, `${b.name} (diff)`, pass);
+          if (i === 0) trace.bottomDiff[iteration] = m;
+        });
+        blobs.params.forEach((p, i) => {
+          const m = check(p.diff, layerName, `param ${i} (diff)`, pass);
+          if (i === 0) trace.paramDiff[iteration] = m;
+        });
       } else {
-        blobs.params.forEach((p, i) => check(p.data, layerName, `param ${i}`, pass));
-        const p = blobs.params[0];
-        if (p && layer.paramNeedBackward[0]) {
-          const w = blobStats(p.data).meanAbs;
-          const step = blobStats(p.diff).meanAbs;
-          if (w > 0 && Number.isFinite(step)) trace.maxUpdateRatio = Math.max(trace.maxUpdateRatio ?? 0, step / w);
-        }
+        blobs.params.forEach((p, i) => {
+          const w = check(p.data, layerName, `param ${i}`, pass);
+          // After the update, diff holds the step taken: the update ratio of the first blob.
+          if (i === 0 && layer.paramNeedBackward[0] && w > 0) {
+            const step = absMean(p.diff).meanAbs;
+            if (Number.isFinite(step)) trace.maxUpdateRatio = Math.max(trace.maxUpdateRatio ?? 0, step / w);
+          }
+        });
       }
     },
     afterUpdate(result) {

@@ -119,24 +119,39 @@ export const poolingLayer: LayerDefinition = {
       forward(bot, top) {
         const x = bot[0]!.data, y = top[0]!.data;
         if (method === "AVE") { avePoolForward(g, planes, x, 0, y, 0); return; }
-        const { height: H, width: W } = g;
+        // Geometry in local constants: the hot loop reads no object properties or closure variables.
+        const H = g.height, W = g.width, outH = g.outH, outW = g.outW;
+        const kH = kernelH, kW = kernelW, sH = strideH, sW = strideW, pH = padH, pW = padW;
+        const mask = argmax;
         for (let c = 0; c < planes; c++) {
-          const xp = c * H * W, yp = c * g.outH * g.outW;
-          for (let py = 0; py < g.outH; py++) {
-            const hs = py * strideH - padH;
-            const h0 = Math.max(hs, 0), h1 = Math.min(hs + kernelH, H);
-            for (let px = 0; px < g.outW; px++) {
-              const ws = px * strideW - padW;
-              const w0 = Math.max(ws, 0), w1 = Math.min(ws + kernelW, W);
+          const xp = c * H * W, yp = c * outH * outW;
+          for (let py = 0; py < outH; py++) {
+            const hs = py * sH - pH;
+            const h0 = hs > 0 ? hs : 0, h1 = hs + kH < H ? hs + kH : H;
+            for (let px = 0; px < outW; px++) {
+              const ws = px * sW - pW;
+              const w0 = ws > 0 ? ws : 0, w1 = ws + kW < W ? ws + kW : W;
               let best = -3.4028234663852886e38, at = -1;
-              for (let hh = h0; hh < h1; hh++) {
-                for (let ww = w0; ww < w1; ww++) {
-                  const v = x[xp + hh * W + ww]!;
-                  if (v > best) { best = v; at = hh * W + ww; }
+              if (h1 - h0 === 2 && w1 - w0 === 2) {
+                // The common 2x2 window, unrolled; same order and comparisons as the general loop.
+                const i0 = h0 * W + w0, i1 = i0 + W;
+                const a = x[xp + i0]!, b = x[xp + i0 + 1]!, c2 = x[xp + i1]!, d = x[xp + i1 + 1]!;
+                if (a > best) { best = a; at = i0; }
+                if (b > best) { best = b; at = i0 + 1; }
+                if (c2 > best) { best = c2; at = i1; }
+                if (d > best) { best = d; at = i1 + 1; }
+              } else {
+                for (let hh = h0; hh < h1; hh++) {
+                  const row = xp + hh * W;
+                  for (let ww = w0; ww < w1; ww++) {
+                    const v = x[row + ww]!;
+                    if (v > best) { best = v; at = hh * W + ww; }
+                  }
                 }
               }
-              y[yp + py * g.outW + px] = best;
-              argmax[yp + py * g.outW + px] = at;
+              const o = yp + py * outW + px;
+              y[o] = best;
+              mask[o] = at;
             }
           }
         }
