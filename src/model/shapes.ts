@@ -50,29 +50,24 @@ export function pooledSize(size: number, kernel: number, pad: number, stride: nu
 const sameAsBottom: Infer = (_l, b) => [b[0]];
 const scalarLoss: Infer = () => [[]];
 
-const inferConvolution: Infer = (layer, [bottom]) => {
-  const p = sub(layer, "convolution_param");
-  const numOutput = num(p, "num_output");
-  if (!bottom || bottom.length !== 4 || numOutput === undefined) return undefined;
-  const g = convGeometry(p);
-  const out = [0, 1].map((i) => {
-    const extent = g.dilation[i]! * (g.kernel[i]! - 1) + 1;
-    return Math.floor((bottom[2 + i]! + 2 * g.pad[i]! - extent) / g.stride[i]!) + 1;
-  });
-  return [[bottom[0]!, numOutput, out[0]!, out[1]!]];
-};
+/** Convolution's output size per axis, or Deconvolution's (its transpose). */
+function convolutionLike(transposed: boolean): Infer {
+  return (layer, [bottom]) => {
+    const p = sub(layer, "convolution_param");
+    const numOutput = num(p, "num_output");
+    if (!bottom || bottom.length !== 4 || numOutput === undefined) return undefined;
+    const g = convGeometry(p);
+    const out = [0, 1].map((i) => {
+      const extent = g.dilation[i]! * (g.kernel[i]! - 1) + 1;
+      const size = bottom[2 + i]!;
+      return transposed ? g.stride[i]! * (size - 1) + extent - 2 * g.pad[i]! : Math.floor((size + 2 * g.pad[i]! - extent) / g.stride[i]!) + 1;
+    });
+    return [[bottom[0]!, numOutput, out[0]!, out[1]!]];
+  };
+}
 
-const inferDeconvolution: Infer = (layer, [bottom]) => {
-  const p = sub(layer, "convolution_param");
-  const numOutput = num(p, "num_output");
-  if (!bottom || bottom.length !== 4 || numOutput === undefined) return undefined;
-  const g = convGeometry(p);
-  const out = [0, 1].map((i) => {
-    const extent = g.dilation[i]! * (g.kernel[i]! - 1) + 1;
-    return g.stride[i]! * (bottom[2 + i]! - 1) + extent - 2 * g.pad[i]!;
-  });
-  return [[bottom[0]!, numOutput, out[0]!, out[1]!]];
-};
+const inferConvolution = convolutionLike(false);
+const inferDeconvolution = convolutionLike(true);
 
 const inferPooling: Infer = (layer, [bottom]) => {
   if (!bottom || bottom.length !== 4) return undefined;
