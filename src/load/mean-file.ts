@@ -8,6 +8,7 @@
  * Hand-decoded: only the shape and the data are needed.
  */
 import fs from "node:fs";
+import { decodeBlobProto } from "../engine/weights.js";
 import type { MeanImage } from "../engine/types.js";
 
 /** The file is missing, is not a BlobProto, or its data does not fill its shape. */
@@ -25,85 +26,6 @@ export interface MeanFile extends MeanImage {
   storedShape: number[];
 }
 
-interface Cursor {
-  pos: number;
-  end: number;
-}
-
-function varint(b: Uint8Array, c: Cursor): number {
-  let result = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (c.pos >= c.end) throw new Error("truncated varint");
-    const byte = b[c.pos++]!;
-    if (mul < 2 ** 53) result += (byte & 0x7f) * mul;
-    mul *= 128;
-    if ((byte & 0x80) === 0) return result;
-  }
-  throw new Error("varint longer than 10 bytes");
-}
-
-/** int32 fields arrive as 64-bit varints; negative values wrap to large numbers. */
-const asInt32 = (v: number) => (v >= 2 ** 31 ? v - 2 ** 64 : v);
-
-/**
- * Decodes a serialized BlobProto into its shape and float data (double_data
- * converted to float when that is what it holds). Throws Error with a reason.
- */
-export function decodeBlobProto(bytes: Uint8Array): { storedShape: number[]; data: Float32Array } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const c: Cursor = { pos: 0, end: bytes.length };
-  const legacy = [0, 0, 0, 0];
-  let dims: number[] | undefined;
-  const floats: number[] = [];
-  const doubles: number[] = [];
-  while (c.pos < c.end) {
-    const tag = varint(bytes, c);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire === 0) {
-      const v = varint(bytes, c);
-      if (field >= 1 && field <= 4) legacy[field - 1] = asInt32(v);
-    } else if (wire === 2) {
-      const len = varint(bytes, c);
-      const start = c.pos;
-      if (start + len > c.end) throw new Error(`field ${field} runs past the end`);
-      c.pos = start + len;
-      if (field === 5) {
-        if (len % 4) throw new Error("packed float data length is not a multiple of 4");
-        for (let o = start; o < start + len; o += 4) floats.push(view.getFloat32(o, true));
-      } else if (field === 8) {
-        if (len % 8) throw new Error("packed double data length is not a multiple of 8");
-        for (let o = start; o < start + len; o += 8) doubles.push(view.getFloat64(o, true));
-      } else if (field === 7) {
-        dims = [];
-        const inner: Cursor = { pos: start, end: start + len };
-        while (inner.pos < inner.end) {
-          const t = varint(bytes, inner);
-          if (t === ((1 << 3) | 2)) {
-            const l = varint(bytes, inner);
-            const stop = inner.pos + l;
-            if (stop > inner.end) throw new Error("shape dims run past their message");
-            const packed: Cursor = { pos: inner.pos, end: stop };
-            while (packed.pos < stop) dims.push(varint(bytes, packed));
-            inner.pos = stop;
-          } else if (t === 1 << 3) dims.push(varint(bytes, inner));
-          else throw new Error("unexpected field in BlobShape");
-        }
-      }
-    } else if (wire === 5) {
-      if (c.pos + 4 > c.end) throw new Error("truncated fixed32");
-      if (field === 5) floats.push(view.getFloat32(c.pos, true));
-      c.pos += 4;
-    } else if (wire === 1) {
-      if (c.pos + 8 > c.end) throw new Error("truncated fixed64");
-      if (field === 8) doubles.push(view.getFloat64(c.pos, true));
-      c.pos += 8;
-    } else throw new Error(`unsupported wire type ${wire}`);
-  }
-  return { storedShape: dims ?? legacy, data: Float32Array.from(floats.length ? floats : doubles) };
-}
-
 /**
  * Reads a mean.binaryproto. The returned `shape` is [C, H, W] (leading
  * dimensions of size 1 dropped, as Caffe's DataTransformer requires num = 1).
@@ -118,7 +40,9 @@ export function readMeanFile(file: string): MeanFile {
   }
   let blob: { storedShape: number[]; data: Float32Array };
   try {
-    blob = decodeBlobProto(bytes);
+    // The same BlobProto decoder that reads .caffemodel blobs.
+    const decoded = decodeBlobProto(bytes);
+    blob = { storedShape: decoded.shape, data: decoded.data };
   } catch (e) {
     throw new MeanFileError(file, `not a BlobProto (${(e as Error).message})`);
   }
