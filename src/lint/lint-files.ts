@@ -7,8 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { rules as allRules } from "../../rules/index.js";
 import { CONFIG_RULES, PARSE_ERROR_RULE_ID } from "../config/builtin-rules.js";
-import { applyDirectives, directiveFindings, parseDirectives } from "../config/directives.js";
+import { applyDirectives, directiveFindings, parseDirectives, unusedDirectiveFindings } from "../config/directives.js";
 import { loadConfig } from "../config/load.js";
+import { applySeverities } from "../config/severities.js";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Finding, LintReport, RuleMeta } from "../findings.js";
 import { finalizeReport, fileResult } from "../report/finalize.js";
@@ -79,8 +80,13 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
       const parsed = parseDirectives(doc.comments);
       const own = findings.filter((f) => f.file === docFile);
       const rest = findings.filter((f) => f.file !== docFile);
-      findings = [...rest, ...applyDirectives(own, parsed.directives), ...directiveFindings(parsed, docFile, knownRuleIds())];
+      const unused = unusedDirectiveFindings(own, parsed.directives, docFile, knownRuleIds());
+      findings = [...rest, ...applyDirectives(own, parsed.directives), ...directiveFindings(parsed, docFile, knownRuleIds()), ...unused];
     }
+    // Rule modules were levelled as they ran; the pipeline's own findings (missing files, directives,
+    // deprecated formats, datasets) take their configured level here. Parse errors keep theirs.
+    const moduleIds = new Set(allRules.map((r) => r.meta.id));
+    findings = [...findings.filter((f) => moduleIds.has(f.ruleId)), ...applySeverities(findings.filter((f) => !moduleIds.has(f.ruleId)), config)];
     const byFile = new Map<string, Finding[]>(outcome.files.map((f) => [f, []]));
     for (const f of findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
     for (const [f, list] of byFile) results.push({ file: f, findings: list });

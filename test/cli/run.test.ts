@@ -227,3 +227,28 @@ describe("bnlint --proto", () => {
     expect(broken.err).toMatch(/missing\.proto.*no such file/);
   });
 });
+
+describe("inline directives", () => {
+  it("reports a disable comment that switches nothing off", async () => {
+    const dir = tempDir({ "n.prototxt": `# bnlint-disable-next-line bn-global-stats-phase -- stale\n${CLEAN_NET}` });
+    const r = await cli(["n.prototxt", "-f", "json", "--no-data"], dir);
+    const findings = JSON.parse(r.out).results[0].findings;
+    expect(findings.map((f: { ruleId: string; line: number }) => `${f.ruleId}:${f.line}`)).toEqual(["unused-disable-directive:1"]);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("configured levels for the pipeline's own findings", () => {
+  it("turns deprecated-format off and unused-disable-directive into an error", async () => {
+    const dir = tempDir({
+      ".bnlintrc.json": JSON.stringify({ rules: { "deprecated-format": "off", "unused-disable-directive": "error" } }),
+      "v1.prototxt": `# bnlint-disable-next-line zero-init-weights\ninput: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\nlayers { name: "conv" type: CONVOLUTION bottom: "data" top: "conv" convolution_param { num_output: 2 kernel_size: 3 } }\n`,
+    });
+    const r = await cli(["v1.prototxt", "-f", "json"], dir);
+    const ids = JSON.parse(r.out).results[0].findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`);
+    expect(ids).toEqual(["unused-disable-directive:error"]);
+    expect(r.code).toBe(1);
+    const without = await cli(["v1.prototxt", "-f", "json", "--config", path.join(dir, "none.json")], dir);
+    expect(without.code).toBe(2);
+  });
+});
