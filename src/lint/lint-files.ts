@@ -36,6 +36,11 @@ export interface LintFilesOptions extends Omit<LintOptions, "config"> {
   config?: ResolvedConfig;
 }
 
+/** A NUL byte in the first kilobytes: a protobuf binary, not text. */
+function looksBinary(text: string): boolean {
+  return text.slice(0, 4096).includes("\u0000");
+}
+
 /** Metadata of every rule and built-in finding id, for reports and --list-rules. */
 export function allRuleMeta(): RuleMeta[] {
   return [
@@ -68,6 +73,10 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       results.push({ file, findings: [parseErrorFinding(file, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a prototxt" : `cannot read the file (${code})`)] });
+      continue;
+    }
+    if (looksBinary(text)) {
+      results.push({ file, findings: [parseErrorFinding(file, "this is a binary file (a .caffemodel or .binaryproto?); bnlint lints text prototxt nets and solvers (pass weights with --weights)")] });
       continue;
     }
     const lintOptions: LintOptions = { ...options, cwd, config, proto: options.proto ?? config.proto, root: options.root ?? config.root };

@@ -252,3 +252,14 @@ describe("configured levels for the pipeline's own findings", () => {
     expect(without.code).toBe(2);
   });
 });
+
+describe("odd inputs", () => {
+  it("says a binary file is not a prototxt, and handles an empty one", async () => {
+    const dir = tempDir({ "empty.prototxt": "" });
+    fs.writeFileSync(path.join(dir, "model.caffemodel"), Buffer.from([0x0a, 0x03, 0x6e, 0x65, 0x74, 0x00, 0x01, 0x02]));
+    const bin = await cli(["model.caffemodel"], dir);
+    expect(bin.code).toBe(2);
+    expect(bin.out).toMatch(/binary file \(a \.caffemodel/);
+    expect(await cli(["empty.prototxt"], dir)).toMatchObject({ code: 0, out: "" });
+  });
+});
