@@ -149,3 +149,20 @@ describe("probe evidence on a net that trains", () => {
     expect(probe.maxUpdateRatio!.ratio).toBeLessThan(0.1);
   });
 });
+
+describe("probe budget", () => {
+  it("reduces the batch to fit the budget and says so, or refuses with a message", async () => {
+    const { estimateCost, estimateSeconds } = await import("../../src/probe/cost.js");
+    const { lintText } = await import("../../src/lint/lint.js");
+    const solver = path.join(EXAMPLE, "solver.prototxt");
+    const outcome = lintText(fs.readFileSync(solver, "utf8"), solver, { cwd: ROOT });
+    const cost = estimateCost(outcome.net!.phases.TRAIN!, 64);
+    // Room for three runs at batch 8 of 30 iterations, but not at 16.
+    const budget = estimateSeconds(cost, 8, 30) * 3 * 1.05;
+    const reduced = lintFilesDetailed([solver], { cwd: ROOT, probe: "force", probeOptions: { budgetSeconds: budget } }).report.probe as ProbeReport;
+    expect(reduced.settings.batch).toBe(8);
+    expect(reduced.settings.notes.join("; ")).toMatch(/batch reduced to 8 to fit the/);
+    const refused = lintFilesDetailed([solver], { cwd: ROOT, probe: "force", probeOptions: { budgetSeconds: estimateSeconds(cost, 1, 8) / 100 } }).report.probe;
+    expect(refused).toEqual({ skipped: expect.stringMatching(/too large to probe within .* raise --probe-budget/) });
+  }, 120_000);
+});
