@@ -4,9 +4,8 @@
  * turns reports into findings with positions; rules never format text or read files.
  */
 import type { Fix, Phase, RuleMeta, Severity } from "../src/findings.js";
-import type { NetModel, PhaseNet, SolverModel } from "../src/model/types.js";
+import type { DatasetInfo, NetModel, PhaseNet, SolverModel } from "../src/model/types.js";
 import type { PlainMessage } from "../src/schema/types.js";
-import type { DatasetInfo } from "../src/lint/datasets.js";
 
 /** A rule's documentation page, in Ruff's order. Examples are run through the rule by the tests. */
 export interface RuleDocs {

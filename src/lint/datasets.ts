@@ -5,33 +5,15 @@
  * and to the rules. Nothing here writes.
  */
 import path from "node:path";
-import { scanDataset, type DatasetStats } from "../load/dataset-stats.js";
+import { scanDataset } from "../load/dataset-stats.js";
 import { resolveReference } from "../load/files.js";
-import { scanImageList, type ImageListStats } from "../load/image-list.js";
+import { scanImageList } from "../load/image-list.js";
 import { LmdbError } from "../load/lmdb/index.js";
 import { readMeanFile } from "../load/mean-file.js";
 import { str, sub } from "../model/access.js";
-import type { DatasetFacts, NetModel, Phase } from "../model/types.js";
+import type { DatasetFacts, DatasetInfo, NetModel } from "../model/types.js";
 
-/** What bnlint learnt about the dataset one data layer reads. */
-export interface DatasetInfo {
-  /** The layer's index in the (upgraded) net, its name and type, and the phases it runs in. */
-  layerIndex: number;
-  layer: string;
-  type: string;
-  phases: Phase[];
-  source: string;
-  backend: string;
-  /** Where the source was found; undefined when it was not. */
-  resolved?: string;
-  /** Where bnlint looked. */
-  tried: string[];
-  stats?: DatasetStats;
-  list?: ImageListStats;
-  /** A dataset that exists but cannot be read (v2-format LMDB, not an LMDB, unreadable list). */
-  error?: { code: string; message: string };
-  meanFile?: { source: string; resolved?: string; shape?: number[]; error?: string };
-}
+export type { DatasetInfo };
 
 export interface DatasetOptions {
   cwd?: string;

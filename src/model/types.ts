@@ -1,5 +1,7 @@
 /** The model stage's boundary: per-phase net graphs and the solver, as rules see them. */
 import type { PlainMessage } from "../schema/types.js";
+import type { DatasetStats } from "../load/dataset-stats.js";
+import type { ImageListStats } from "../load/image-list.js";
 import type { Phase } from "../findings.js";
 
 export type { Phase };
@@ -79,4 +81,24 @@ export interface DatasetFacts {
   /** [channels, height, width] of one record. */
   shape?: [number, number, number];
   count?: number;
+}
+
+/** What bnlint learnt about the dataset one data layer reads. */
+export interface DatasetInfo {
+  /** The layer's index in the (upgraded) net, its name and type, and the phases it runs in. */
+  layerIndex: number;
+  layer: string;
+  type: string;
+  phases: Phase[];
+  source: string;
+  backend: string;
+  /** Where the source was found; undefined when it was not. */
+  resolved?: string;
+  /** Where bnlint looked. */
+  tried: string[];
+  stats?: DatasetStats;
+  list?: ImageListStats;
+  /** A dataset that exists but cannot be read (v2-format LMDB, not an LMDB, unreadable list). */
+  error?: { code: string; message: string };
+  meanFile?: { source: string; resolved?: string; shape?: number[]; error?: string };
 }
