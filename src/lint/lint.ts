@@ -18,6 +18,7 @@ import type { NetModel, SolverModel } from "../model/types.js";
 import { parseTextFormat, TextFormatError } from "../prototxt/index.js";
 import type { Document } from "../prototxt/ast.js";
 import { bindMessage, loadSchema, messageType, type Schema } from "../schema/index.js";
+import { typeInfo } from "../schema/load.js";
 import { spanOf as spanOfField, type PlainMessage } from "../schema/types.js";
 import { upgradeNet, upgradeSolver } from "../schema/upgrade.js";
 import type { SchemaDiagnostic } from "../schema/types.js";
@@ -95,8 +96,9 @@ export function parseErrorFinding(file: string, message: string, line = 1, colum
 
 /** Solver by content: a file whose top-level fields are SolverParameter fields and none of NetParameter's. */
 export function looksLikeSolver(doc: Document, schema: Schema): boolean {
-  const netFields = new Set(Object.keys(messageType(schema, `${schema.packageName}.NetParameter`).fields));
-  const solverFields = new Set(Object.keys(messageType(schema, `${schema.packageName}.SolverParameter`).fields));
+  // typeInfo is computed once per type, so this costs a few map look-ups per top-level field.
+  const netFields = typeInfo(messageType(schema, `${schema.packageName}.NetParameter`)).byName;
+  const solverFields = typeInfo(messageType(schema, `${schema.packageName}.SolverParameter`)).byName;
   const names = doc.fields.map((f) => f.name);
   if (names.some((n) => netFields.has(n) && !solverFields.has(n))) return false;
   return names.some((n) => solverFields.has(n) && !netFields.has(n));
@@ -105,11 +107,13 @@ export function looksLikeSolver(doc: Document, schema: Schema): boolean {
 interface Parsed {
   doc: Document;
   message: PlainMessage;
+  /** The message type the text was bound to. */
+  type: "NetParameter" | "SolverParameter";
   findings: Finding[];
 }
 
 /** Parses and binds one text; syntax errors and schema errors become parse-error findings. */
-function parseAndBind(text: string, file: string, schema: Schema, typeName?: string): Parsed | { findings: Finding[] } {
+function parseAndBind(text: string, file: string, schema: Schema, typeName?: Parsed["type"]): Parsed | { findings: Finding[] } {
   let doc: Document;
   try {
     doc = parseTextFormat(text);
@@ -117,7 +121,7 @@ function parseAndBind(text: string, file: string, schema: Schema, typeName?: str
     if (err instanceof TextFormatError) return { findings: [parseErrorFinding(file, err.message.replace(/^\d+:\d+: /, ""), err.line, err.column)] };
     throw err;
   }
-  const type = typeName ?? (looksLikeSolver(doc, schema) ? "SolverParameter" : "NetParameter");
+  const type: Parsed["type"] = typeName ?? (looksLikeSolver(doc, schema) ? "SolverParameter" : "NetParameter");
   const bound = bindMessage(doc, `${schema.packageName}.${type}`, schema);
   let hinted = false;
   const findings = bound.diagnostics.map((d): Finding => {
@@ -135,17 +139,13 @@ function parseAndBind(text: string, file: string, schema: Schema, typeName?: str
     phases: [],
     };
   });
-  return { doc, message: bound.message, findings };
+  return { doc, message: bound.message, type, findings };
 }
 
 function forkHint(schema: Schema): string {
   return schema.protoPath.endsWith(path.join("src", "schema", "caffe.proto"))
     ? " (if this file is for a Caffe fork such as SSD or SegNet, pass the fork's caffe.proto with --proto)"
     : "";
-}
-
-function isSolverMessage(message: PlainMessage, schema: Schema, doc: Document): boolean {
-  return looksLikeSolver(doc, schema) && message !== undefined;
 }
 
 /** Lints one file (net or solver) given its text. */
@@ -159,7 +159,7 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
   const findings = [...parsed.findings];
   const lines = text.split(/\r?\n/);
 
-  if (isSolverMessage(parsed.message, schema, parsed.doc)) {
+  if (parsed.type === "SolverParameter") {
     const solver: SolverModel = { file, solver: parsed.message };
     findings.push(...upgradeFindings(upgradeSolver(parsed.message).notes, file));
     const outcome: LintOutcome = { findings, files: [file], solver, documents, datasets };
