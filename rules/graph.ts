@@ -1,6 +1,5 @@
 /** Questions rules ask of a phase net's graph. Pure functions over src/model types. */
-import { num, sub } from "../src/model/access.js";
-import { DATA_LAYER_TYPES, isLossType } from "../src/model/build.js";
+import { isLossType } from "../src/model/build.js";
 import type { LayerNode, PhaseNet } from "../src/model/types.js";
 
 /**
@@ -29,27 +28,7 @@ export function lossLayers(net: PhaseNet): LayerNode[] {
   return net.layers.filter((l) => isLossType(l.type) || l.param["loss_weight"] !== undefined);
 }
 
-export function dataLayers(net: PhaseNet): LayerNode[] {
-  return net.layers.filter((l) => DATA_LAYER_TYPES.has(l.type) || l.type === "Input");
-}
-
-const BATCH_FIELDS: Record<string, string> = {
-  Data: "data_param",
-  ImageData: "image_data_param",
-  WindowData: "window_data_param",
-  HDF5Data: "hdf5_data_param",
-  MemoryData: "memory_data_param",
-};
-
-/** The batch size the net's first data layer produces, when it says. */
-export function batchSize(net: PhaseNet): number | undefined {
-  for (const layer of dataLayers(net)) {
-    const field = BATCH_FIELDS[layer.type];
-    const n = field ? num(sub(layer.param, field), "batch_size") : layer.topShapes[0]?.[0];
-    if (n !== undefined) return n;
-  }
-  return undefined;
-}
+export { batchSize } from "../src/model/build.js";
 
 /** Layers with weights the solver trains. */
 export const WEIGHTED_TYPES = new Set(["Convolution", "Deconvolution", "InnerProduct", "Embed"]);

@@ -18,6 +18,26 @@ export function isLossType(type: string): boolean {
 /** Layer types that read training data from a dataset or memory. */
 export const DATA_LAYER_TYPES = new Set(["Data", "ImageData", "WindowData", "HDF5Data", "MemoryData", "DummyData", "Python", "AnnotatedData", "VideoData"]);
 
+/** The parameter block holding `batch_size`, per data layer type. */
+export const BATCH_FIELDS: Readonly<Record<string, string>> = {
+  Data: "data_param",
+  ImageData: "image_data_param",
+  WindowData: "window_data_param",
+  HDF5Data: "hdf5_data_param",
+  MemoryData: "memory_data_param",
+};
+
+/** The batch size the net's first data or Input layer produces, when it says. */
+export function batchSize(net: PhaseNet): number | undefined {
+  for (const layer of net.layers) {
+    if (!DATA_LAYER_TYPES.has(layer.type) && layer.type !== "Input") continue;
+    const field = BATCH_FIELDS[layer.type];
+    const n = field ? num(sub(layer.param, field), "batch_size") : layer.topShapes[0]?.[0];
+    if (n !== undefined) return n;
+  }
+  return undefined;
+}
+
 /** The `layer` list of a (current-format) net. */
 export function netLayers(net: PlainMessage): PlainMessage[] {
   return subs(net, "layer");

@@ -7,6 +7,7 @@
 import type { Confirmation, Finding, TextEdit } from "../findings.js";
 import { num, nums, str, sub, subs } from "../model/access.js";
 import type { PhaseNet } from "../model/types.js";
+import { BATCH_FIELDS, batchSize } from "../model/build.js";
 import type { MeanImage, RecordSource } from "../engine/types.js";
 import type { PlainMessage } from "../schema/types.js";
 import { estimateCost, estimateSeconds } from "./cost.js";
@@ -82,25 +83,11 @@ function compareBatchNormPhases(subject: ProbeSubject, batch: number, seed: numb
   });
 }
 
-const BATCH_FIELDS = ["data_param", "image_data_param", "window_data_param", "hdf5_data_param", "memory_data_param"];
-
-/** The batch size the TRAIN net reads. */
-export function trainBatch(train: PhaseNet): number | undefined {
-  for (const layer of train.layers) {
-    for (const field of BATCH_FIELDS) {
-      const n = num(sub(layer.param, field), "batch_size");
-      if (n !== undefined) return n;
-    }
-    if (layer.type === "Input") return nums(subs(sub(layer.param, "input_param"), "shape")[0], "dim")[0];
-  }
-  return undefined;
-}
-
 /** A NetParameter of the TRAIN layers with every batch dimension set to `batch`. */
 export function engineNet(subject: { train: PhaseNet; net: PlainMessage }, batch: number): PlainMessage {
   const layers = subject.train.layers.map((l) => {
     const copy = structuredClone(l.param) as PlainMessage;
-    for (const field of BATCH_FIELDS) {
+    for (const field of Object.values(BATCH_FIELDS)) {
       const p = sub(copy, field);
       if (p && p["batch_size"] !== undefined) p["batch_size"] = batch;
     }
@@ -145,7 +132,7 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
   const budget = options.budgetSeconds ?? PROBE_DEFAULTS.budgetSeconds;
   let iterations = options.iterations ?? PROBE_DEFAULTS.iterations;
   const notes: string[] = [];
-  const declared = trainBatch(subject.train);
+  const declared = batchSize(subject.train);
   if (declared === undefined) return { skipped: "the TRAIN net declares no batch size" };
   let batch = options.batch ?? Math.min(declared, PROBE_DEFAULTS.maxBatch);
   if (batch !== declared) notes.push(`batch ${batch} instead of ${declared}${options.batch ? "" : " (the probe's default; --probe-batch to change)"}`);
