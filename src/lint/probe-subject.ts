@@ -15,7 +15,6 @@ import { openLmdb } from "../load/lmdb/index.js";
 import { readMeanFile } from "../load/mean-file.js";
 import { num, str, sub } from "../model/access.js";
 import { SYMPTOMS, type ProbeSubject } from "../probe/probe.js";
-import type { PlainMessage } from "../schema/types.js";
 import { applyEdits } from "./apply-edits.js";
 import { lintText, type LintOptions, type LintOutcome } from "./lint.js";
 
@@ -36,10 +35,6 @@ function lmdbRecords(envPath: string): RecordSource {
   };
 }
 
-function dataSource(layer: PlainMessage): string | undefined {
-  return str(sub(layer, "data_param"), "source");
-}
-
 export interface SubjectResult {
   subject?: ProbeSubject;
   /** Why the probe cannot run, when it cannot. */
@@ -54,24 +49,18 @@ export function probeSubject(outcome: LintOutcome, options: LintOptions): Subjec
   const cwd = options.cwd ?? process.cwd();
   const resolve = (ref: string) => resolveReference(ref, model.file, { cwd, ...(options.root ? { root: options.root } : {}) });
 
+  // The dataset stage has already found and opened the LMDBs; the probe reads the same ones.
   const sources = new Map<string, string>();
   const notes: string[] = [];
   for (const layer of train.layers) {
     if (layer.type === "Data") {
-      const source = dataSource(layer.param);
-      const backend = str(sub(layer.param, "data_param"), "backend", "LEVELDB");
-      const found = source ? resolve(source).path : undefined;
-      if (found && backend === "LMDB") {
-        try {
-          const env = openLmdb(found);
-          sources.set(layer.name, found);
-          notes.push(`${source} (LMDB, ${env.count} records)`);
-          continue;
-        } catch (err) {
-          return { reason: `cannot read ${source}: ${(err as Error).message}` };
-        }
-      }
-      return { reason: source ? `the dataset ${source} ${found ? `uses the ${backend} backend, which bnlint does not read` : "was not found"} (give --root, or run where Caffe would)` : `Data layer '${layer.name}' has no source` };
+      const d = outcome.datasets.find((x) => x.layerIndex === layer.index);
+      if (!d) return { reason: options.datasets === false ? "the probe reads the datasets: drop --no-data" : `Data layer '${layer.name}' has no source` };
+      if (!d.resolved) return { reason: `the dataset ${d.source} was not found (give --root, or run where Caffe would)` };
+      if (d.error || !d.stats) return { reason: `cannot read ${d.source}: ${d.error?.message ?? "no records"}` };
+      sources.set(layer.name, d.resolved);
+      notes.push(`${d.source} (LMDB, ${d.stats.count} records)`);
+      continue;
     }
     if (layer.type !== "Input" && layer.type !== "ImageData" && layer.type.endsWith("Data") && layer.type !== "DummyData") {
       return { reason: `the probe cannot feed a ${layer.type} layer ('${layer.name}')` };

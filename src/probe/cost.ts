@@ -8,8 +8,12 @@ import { num, sub } from "../model/access.js";
 import { convGeometry } from "../model/shapes.js";
 import type { PhaseNet } from "../model/types.js";
 
-/** Floating-point operations per second the engine sustains on one core (measured order of magnitude). */
-export const ENGINE_FLOPS = 1.5e9;
+/**
+ * Floating-point operations per second the engine sustains on one core, kept about half of what
+ * `npm run bench` measures (LeNet's ~0.85 GFLOP forward+backward in ~53 ms with the WebAssembly GEMM),
+ * so that plans err on the safe side.
+ */
+export const ENGINE_FLOPS = 8e9;
 /** Forward + backward cost relative to forward. */
 const TRAIN_FACTOR = 3;
 
