@@ -352,7 +352,7 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
         if (shareName) sharedByName.set(shareName, { learnableIndex: learnable.length - 1, blob, layer: name, hasLr: spec.lr_mult !== undefined, hasDecay: spec.decay_mult !== undefined });
         return learnable.length - 1;
       }
-      return shareParam(param, i, spec, blob, owner, learnable);
+      return shareParam(param, spec, blob, owner, learnable);
     });
 
     const layer: NetLayer = {
@@ -385,7 +385,6 @@ export function buildNet(netParam: PlainMessage, ctx: LayerContext, registry: Re
  */
 function shareParam(
   param: LayerParameter,
-  index: number,
   spec: PlainMessage,
   blob: Blob,
   owner: { learnableIndex: number; blob: Blob; layer: string; hasLr: boolean; hasDecay: boolean },

@@ -41,6 +41,9 @@ function looksBinary(text: string): boolean {
   return text.slice(0, 4096).includes("\u0000");
 }
 
+/** Ids of the rule modules (levelled as they run, unlike the pipeline's own findings). */
+const MODULE_RULE_IDS = new Set(allRules.map((r) => r.meta.id));
+
 /** Metadata of every rule and built-in finding id, for reports and --list-rules. */
 export function allRuleMeta(): RuleMeta[] {
   return [
@@ -94,8 +97,7 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
     }
     // Rule modules were levelled as they ran; the pipeline's own findings (missing files, directives,
     // deprecated formats, datasets) take their configured level here. Parse errors keep theirs.
-    const moduleIds = new Set(allRules.map((r) => r.meta.id));
-    findings = [...findings.filter((f) => moduleIds.has(f.ruleId)), ...applySeverities(findings.filter((f) => !moduleIds.has(f.ruleId)), config)];
+    findings = [...findings.filter((f) => MODULE_RULE_IDS.has(f.ruleId)), ...applySeverities(findings.filter((f) => !MODULE_RULE_IDS.has(f.ruleId)), config)];
     const byFile = new Map<string, Finding[]>(outcome.files.map((f) => [f, []]));
     for (const f of findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
     for (const [f, list] of byFile) results.push({ file: f, findings: list });
