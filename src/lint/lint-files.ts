@@ -125,7 +125,7 @@ function probeIfAsked(outcome: LintOutcome, lintOptions: LintOptions, options: L
   const candidates = divergenceFindings(outcome.findings);
   if (mode === "auto" && candidates.length === 0) return undefined;
   const built = probeSubject(outcome, lintOptions);
-  if (!built.subject) return mode === "force" || candidates.length > 0 ? { skipped: built.reason ?? "cannot probe" } : undefined;
+  if (!built.subject) return { skipped: built.reason ?? "cannot probe" };
   const settings: ProbeOptions = {
     ...(config.probe.iters !== undefined ? { iterations: config.probe.iters } : {}),
     ...(config.probe.batch !== undefined ? { batch: config.probe.batch } : {}),
