@@ -12,7 +12,7 @@
  * seeded generator, so they cost little even when every record is decoded.
  * Output is plain JSON-serialisable data.
  */
-import { DatumDecodeError, datumFloats, decodeDatumFields, newDatumFields } from "./datum.js";
+import { DatumDecodeError, datumFloats, decodeDatumFieldsCached, newDatumFields, newDatumHeadCache, type DatumFields } from "./datum.js";
 import { seededRandom } from "../engine/rng.js";
 import { readImageHeader } from "./image-header.js";
 import { openLmdb, type LmdbCursor, type LmdbEnv } from "./lmdb/reader.js";
@@ -176,10 +176,17 @@ function addKey(k: KeyedCount, key: Uint8Array, limit: number): void {
   if (k.firstKeys.length < limit) k.firstKeys.push(keyText(key));
 }
 
-/** Running pixel sums per channel. Byte pixels go through a 256-bin histogram (exact and fast). */
+/**
+ * Running pixel sums per channel. Byte pixels go through a 256-bin histogram
+ * (exact and fast): 32-bit counters, which increment faster than doubles,
+ * folded into `byteTotals` before they could overflow.
+ */
 interface PixelAccumulator {
   channels: number;
-  byteHist: Float64Array;
+  byteHist: Uint32Array;
+  /** Bytes counted per channel in byteHist since the last fold. */
+  byteHistFill: number;
+  byteTotals: Float64Array;
   sum: Float64Array;
   sumSq: Float64Array;
   count: Float64Array;
@@ -191,7 +198,9 @@ interface PixelAccumulator {
 function newAccumulator(channels: number): PixelAccumulator {
   return {
     channels,
-    byteHist: new Float64Array(channels * 256),
+    byteHist: new Uint32Array(channels * 256),
+    byteHistFill: 0,
+    byteTotals: new Float64Array(channels * 256),
     sum: new Float64Array(channels),
     sumSq: new Float64Array(channels),
     count: new Float64Array(channels),
@@ -201,8 +210,15 @@ function newAccumulator(channels: number): PixelAccumulator {
   };
 }
 
+function foldByteHist(acc: PixelAccumulator): void {
+  for (let i = 0; i < acc.byteHist.length; i++) acc.byteTotals[i]! += acc.byteHist[i]!;
+  acc.byteHist.fill(0);
+  acc.byteHistFill = 0;
+}
+
 function finishPixels(acc: PixelAccumulator | null): DatasetStats["pixels"] {
   if (!acc || acc.records === 0) return null;
+  foldByteHist(acc);
   const perChannel: ChannelStats[] = [];
   for (let c = 0; c < acc.channels; c++) {
     let n = acc.count[c]!;
@@ -211,7 +227,7 @@ function finishPixels(acc: PixelAccumulator | null): DatasetStats["pixels"] {
     let min = acc.min[c]!;
     let max = acc.max[c]!;
     for (let v = 0; v < 256; v++) {
-      const h = acc.byteHist[c * 256 + v]!;
+      const h = acc.byteTotals[c * 256 + v]!;
       if (h === 0) continue;
       n += h;
       sum += h * v;
@@ -230,6 +246,32 @@ function finishPixels(acc: PixelAccumulator | null): DatasetStats["pixels"] {
   };
 }
 
+/** Everything a scan accumulates; plain data, filled by scanRecords. */
+interface ScanState {
+  maxRecords: number;
+  maxBytes: number;
+  limit: number;
+  total: number | undefined;
+  pixelProbability: number;
+  random: () => number;
+  onProgress: ScanOptions["onProgress"];
+  scanned: number;
+  bytesRead: number;
+  maxValueBytes: number;
+  firstKeys: string[];
+  refShape: [number, number, number] | null;
+  shapes: Map<string, { chw: [number, number, number]; count: number }>;
+  lastShape: { chw: [number, number, number]; count: number } | undefined;
+  mismatches: KeyedCount;
+  undecodable: KeyedCount & { firstReasons: string[] };
+  sizeMismatch: KeyedCount;
+  storage: { bytes: number; float: number; encoded: number; empty: number; imageFormats: Record<string, number> };
+  labelCounts: Map<number, number>;
+  smallLabelCounts: Float64Array;
+  changes: number;
+  pixels: PixelAccumulator | null;
+}
+
 /**
  * Scans a dataset: `source` is an LMDB path, an opened LmdbEnv or any
  * key-ordered record stream. Throws LmdbError for unreadable environments;
@@ -239,137 +281,212 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
   const stream: RecordStream = typeof source === "string" ? openLmdb(source) : source;
   const maxRecords = options.maxRecords ?? 100_000;
   const maxBytes = options.maxBytes ?? 2 ** 30;
-  let bytesRead = 0;
   const seed = options.seed ?? 1;
-  const limit = options.exampleKeys ?? 5;
   const total = stream.count;
   const planned = Math.min(total ?? maxRecords, maxRecords);
   const pixelTarget = options.pixelSampleRecords ?? 1000;
-  const pixelProbability = planned > 0 ? Math.min(1, pixelTarget / planned) : 1;
-  const random = seededRandom(seed);
-
-  let scanned = 0;
-  let maxValueBytes = 0;
-  const firstKeys: string[] = [];
-  let refShape: [number, number, number] | null = null;
-  const shapes = new Map<string, { chw: [number, number, number]; count: number }>();
-  let lastShape: { chw: [number, number, number]; count: number } | undefined;
-  const mismatches: KeyedCount = { count: 0, firstKeys: [] };
-  const undecodable = { count: 0, firstKeys: [] as string[], firstReasons: [] as string[] };
-  const sizeMismatch: KeyedCount = { count: 0, firstKeys: [] };
-  const storage = { bytes: 0, float: 0, encoded: 0, empty: 0, imageFormats: {} as Record<string, number> };
-  const labelCounts = new Map<number, number>();
-  const smallLabelCounts = new Float64Array(SMALL_LABELS);
-  let changes = 0;
-  let previousLabel: number | undefined;
-  let pixels: PixelAccumulator | null = null;
-
+  const s: ScanState = {
+    maxRecords,
+    maxBytes,
+    limit: options.exampleKeys ?? 5,
+    total,
+    pixelProbability: planned > 0 ? Math.min(1, pixelTarget / planned) : 1,
+    random: seededRandom(seed),
+    onProgress: options.onProgress,
+    scanned: 0,
+    bytesRead: 0,
+    maxValueBytes: 0,
+    firstKeys: [],
+    refShape: null,
+    shapes: new Map(),
+    lastShape: undefined,
+    mismatches: { count: 0, firstKeys: [] },
+    undecodable: { count: 0, firstKeys: [], firstReasons: [] },
+    sizeMismatch: { count: 0, firstKeys: [] },
+    storage: { bytes: 0, float: 0, encoded: 0, empty: 0, imageFormats: {} },
+    labelCounts: new Map(),
+    smallLabelCounts: new Float64Array(SMALL_LABELS),
+    changes: 0,
+    pixels: null,
+  };
   const cursor = stream.cursor ? stream.cursor() : cursorOverEntries(stream.entries());
-  const key = () => cursor.keyBuf.subarray(cursor.keyStart, cursor.keyEnd);
-  const f = newDatumFields();
   try {
-    while (scanned < maxRecords && bytesRead < maxBytes && cursor.next()) {
-      scanned++;
-      const buf = cursor.valueBuf;
-      const start = cursor.valueStart;
-      const end = cursor.valueEnd;
-      bytesRead += end - start;
-      if (firstKeys.length < 3) firstKeys.push(keyText(key()));
-      if (end - start > maxValueBytes) maxValueBytes = end - start;
-      if (options.onProgress && (scanned & 4095) === 0) options.onProgress(scanned, total ?? scanned);
-
-      try {
-        decodeDatumFields(buf, start, end, f);
-      } catch (e) {
-        if (!(e instanceof DatumDecodeError)) throw e;
-        addKey(undecodable, key(), limit);
-        if (undecodable.firstReasons.length < limit) undecodable.firstReasons.push(e.message);
-        previousLabel = undefined;
-        continue;
-      }
-
-      const label = f.label;
-      if (label >= 0 && label < SMALL_LABELS) smallLabelCounts[label]!++;
-      else labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
-      if (previousLabel !== undefined && label !== previousLabel) changes++;
-      previousLabel = label;
-
-      let c = f.channels;
-      let h = f.height;
-      let w = f.width;
-      const dataLength = f.dataStart >= 0 ? f.dataEnd - f.dataStart : 0;
-      if (f.encoded) {
-        storage.encoded++;
-        const header = f.dataStart >= 0 ? readImageHeader(buf.subarray(f.dataStart, f.dataEnd)) : undefined;
-        const format = header?.format ?? "unknown";
-        storage.imageFormats[format] = (storage.imageFormats[format] ?? 0) + 1;
-        if (header) {
-          c = header.channels;
-          h = header.height;
-          w = header.width;
-        }
-      } else if (dataLength > 0) storage.bytes++;
-      else if (f.floatCount > 0) storage.float++;
-      else storage.empty++;
-
-      if (lastShape && lastShape.chw[0] === c && lastShape.chw[1] === h && lastShape.chw[2] === w) lastShape.count++;
-      else {
-        const shapeKey = `${c}x${h}x${w}`;
-        const entry = shapes.get(shapeKey);
-        if (entry) entry.count++;
-        else if (shapes.size < 16) shapes.set(shapeKey, { chw: [c, h, w], count: 1 });
-        lastShape = shapes.get(shapeKey);
-      }
-      if (!refShape) refShape = [c, h, w];
-      else if (refShape[0] !== c || refShape[1] !== h || refShape[2] !== w) addKey(mismatches, key(), limit);
-
-      if (f.encoded) continue;
-      const expected = c * h * w;
-      const stored = dataLength > 0 ? dataLength : f.floatCount;
-      if (stored !== expected) {
-        addKey(sizeMismatch, key(), limit);
-        continue;
-      }
-      if (expected === 0 || c !== refShape[0] || h !== refShape[1] || w !== refShape[2]) continue;
-      if (pixelProbability < 1 && random() >= pixelProbability) continue;
-      pixels ??= newAccumulator(c);
-      pixels.records++;
-      const plane = h * w;
-      if (dataLength > 0) {
-        const hist = pixels.byteHist;
-        for (let ch = 0; ch < c; ch++) {
-          const base = ch * 256;
-          const from = f.dataStart + ch * plane;
-          const to = from + plane;
-          for (let i = from; i < to; i++) hist[base + buf[i]!]!++;
-        }
-      } else {
-        const floats = datumFloats(buf, start, end, f);
-        for (let ch = 0; ch < c; ch++) {
-          let sum = 0;
-          let sumSq = 0;
-          let min = pixels.min[ch]!;
-          let max = pixels.max[ch]!;
-          const to = (ch + 1) * plane;
-          for (let i = ch * plane; i < to; i++) {
-            const v = floats[i]!;
-            sum += v;
-            sumSq += v * v;
-            if (v < min) min = v;
-            if (v > max) max = v;
-          }
-          pixels.sum[ch]! += sum;
-          pixels.sumSq[ch]! += sumSq;
-          pixels.count[ch]! += plane;
-          pixels.min[ch] = min;
-          pixels.max[ch] = max;
-        }
-      }
-    }
+    scanRecords(cursor, s);
   } finally {
     cursor.close();
   }
-  options.onProgress?.(scanned, total ?? scanned);
+  options.onProgress?.(s.scanned, total ?? s.scanned);
+  return finishScan(s, seed);
+}
+
+/**
+ * The per-record loop, in a function of its own so that the engine optimises
+ * it once and keeps it (a loop inside a function that goes on to unrelated
+ * work is recompiled on every call).
+ */
+function scanRecords(cursor: LmdbCursor, s: ScanState): void {
+  const key = () => cursor.keyBuf.subarray(cursor.keyStart, cursor.keyEnd);
+  const f = newDatumFields();
+  const heads = newDatumHeadCache();
+  const { maxRecords, maxBytes, limit, storage, smallLabelCounts, pixelProbability, random } = s;
+  let scanned = 0;
+  let bytesRead = 0;
+  let changes = 0;
+  let previousLabel = -1;
+  let hasPrevious = false;
+  // The layout of the previous record when it passed every check (non-empty,
+  // not encoded, of the reference shape, of the right size).
+  let previousClean = false;
+  const previous = { channels: 0, height: 0, width: 0, dataLength: 0, floatCount: 0 };
+  while (scanned < maxRecords && bytesRead < maxBytes && cursor.next()) {
+    scanned++;
+    const buf = cursor.valueBuf;
+    const start = cursor.valueStart;
+    const end = cursor.valueEnd;
+    bytesRead += end - start;
+    if (s.firstKeys.length < 3) s.firstKeys.push(keyText(key()));
+    if (end - start > s.maxValueBytes) s.maxValueBytes = end - start;
+    if (s.onProgress && (scanned & 4095) === 0) s.onProgress(scanned, s.total ?? scanned);
+
+    try {
+      decodeDatumFieldsCached(buf, start, end, f, heads);
+    } catch (e) {
+      if (!(e instanceof DatumDecodeError)) throw e;
+      addKey(s.undecodable, key(), limit);
+      if (s.undecodable.firstReasons.length < limit) s.undecodable.firstReasons.push(e.message);
+      hasPrevious = false;
+      continue;
+    }
+
+    const label = f.label;
+    if (label >= 0 && label < SMALL_LABELS) smallLabelCounts[label]!++;
+    else s.labelCounts.set(label, (s.labelCounts.get(label) ?? 0) + 1);
+    if (hasPrevious && label !== previousLabel) changes++;
+    previousLabel = label;
+    hasPrevious = true;
+
+    const dataLength = f.dataStart >= 0 ? f.dataEnd - f.dataStart : 0;
+    if (
+      previousClean &&
+      f.channels === previous.channels &&
+      f.height === previous.height &&
+      f.width === previous.width &&
+      !f.encoded &&
+      dataLength === previous.dataLength &&
+      f.floatCount === previous.floatCount
+    ) {
+      // The same layout as the previous record, which passed every check in
+      // checkRecord: the outcome is the same, only the counters move.
+      if (dataLength > 0) storage.bytes++;
+      else storage.float++;
+      s.lastShape!.count++;
+    } else {
+      previousClean = checkRecord(s, buf, f, key);
+      if (!previousClean) continue;
+      previous.channels = f.channels;
+      previous.height = f.height;
+      previous.width = f.width;
+      previous.dataLength = dataLength;
+      previous.floatCount = f.floatCount;
+    }
+    if (pixelProbability < 1 && random() >= pixelProbability) continue;
+    s.pixels ??= newAccumulator(f.channels);
+    addPixels(s.pixels, buf, start, end, f);
+  }
+  s.scanned = scanned;
+  s.bytesRead = bytesRead;
+  s.changes = changes;
+}
+
+/**
+ * Counts a record's storage kind and shape and checks it: true when it is
+ * clean (not encoded, of the reference shape, holding C*H*W values), so that
+ * its pixels may enter the statistics.
+ */
+function checkRecord(s: ScanState, buf: Uint8Array, f: DatumFields, key: () => Uint8Array): boolean {
+  const { storage, limit } = s;
+  let c = f.channels;
+  let h = f.height;
+  let w = f.width;
+  const dataLength = f.dataStart >= 0 ? f.dataEnd - f.dataStart : 0;
+  if (f.encoded) {
+    storage.encoded++;
+    const header = f.dataStart >= 0 ? readImageHeader(buf.subarray(f.dataStart, f.dataEnd)) : undefined;
+    const format = header?.format ?? "unknown";
+    storage.imageFormats[format] = (storage.imageFormats[format] ?? 0) + 1;
+    if (header) {
+      c = header.channels;
+      h = header.height;
+      w = header.width;
+    }
+  } else if (dataLength > 0) storage.bytes++;
+  else if (f.floatCount > 0) storage.float++;
+  else storage.empty++;
+
+  const last = s.lastShape;
+  if (last && last.chw[0] === c && last.chw[1] === h && last.chw[2] === w) last.count++;
+  else {
+    const shapeKey = `${c}x${h}x${w}`;
+    const entry = s.shapes.get(shapeKey);
+    if (entry) entry.count++;
+    else if (s.shapes.size < 16) s.shapes.set(shapeKey, { chw: [c, h, w], count: 1 });
+    s.lastShape = s.shapes.get(shapeKey);
+  }
+  const ref = (s.refShape ??= [c, h, w]);
+  const isRefShape = ref[0] === c && ref[1] === h && ref[2] === w;
+  if (!isRefShape) addKey(s.mismatches, key(), limit);
+
+  if (f.encoded) return false;
+  const expected = c * h * w;
+  const stored = dataLength > 0 ? dataLength : f.floatCount;
+  if (stored !== expected) {
+    addKey(s.sizeMismatch, key(), limit);
+    return false;
+  }
+  return expected > 0 && isRefShape && s.lastShape !== undefined;
+}
+
+/** Adds a clean record's pixels to the running statistics. */
+function addPixels(pixels: PixelAccumulator, buf: Uint8Array, start: number, end: number, f: DatumFields): void {
+  const c = f.channels;
+  const plane = f.height * f.width;
+  pixels.records++;
+  if (f.dataStart >= 0 && f.dataEnd > f.dataStart) {
+    if (pixels.byteHistFill + plane > 0xffffffff) foldByteHist(pixels);
+    pixels.byteHistFill += plane;
+    const hist = pixels.byteHist;
+    for (let ch = 0; ch < c; ch++) {
+      const base = ch * 256;
+      const from = f.dataStart + ch * plane;
+      const to = from + plane;
+      for (let i = from; i < to; i++) hist[base + buf[i]!]!++;
+    }
+    return;
+  }
+  const floats = datumFloats(buf, start, end, f);
+  for (let ch = 0; ch < c; ch++) {
+    let sum = 0;
+    let sumSq = 0;
+    let min = pixels.min[ch]!;
+    let max = pixels.max[ch]!;
+    const to = (ch + 1) * plane;
+    for (let i = ch * plane; i < to; i++) {
+      const v = floats[i]!;
+      sum += v;
+      sumSq += v * v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    pixels.sum[ch]! += sum;
+    pixels.sumSq[ch]! += sumSq;
+    pixels.count[ch]! += plane;
+    pixels.min[ch] = min;
+    pixels.max[ch] = max;
+  }
+}
+
+function finishScan(s: ScanState, seed: number): DatasetStats {
+  const { labelCounts, smallLabelCounts, storage, total, scanned, maxRecords, maxBytes, pixels, refShape, mismatches, shapes } = s;
   for (let l = 0; l < SMALL_LABELS; l++) if (smallLabelCounts[l]! > 0) labelCounts.set(l, smallLabelCounts[l]!);
 
   const sortedLabels = [...labelCounts.keys()].sort((a, b) => a - b);
@@ -377,6 +494,7 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
   for (const l of sortedLabels) histogram[String(l)] = labelCounts.get(l)!;
   const kinds = (["bytes", "float", "encoded"] as const).filter((k) => storage[k] > 0);
   const kind: StorageKind = kinds.length === 0 ? "none" : kinds.length === 1 ? kinds[0]! : "mixed";
+  const { firstKeys, maxValueBytes, undecodable, sizeMismatch, changes } = s;
 
   return {
     count: total ?? scanned,

@@ -74,8 +74,11 @@ const cursorScratch = { pos: 0 };
  * Throws DatumDecodeError when the bytes are not a valid message.
  */
 export function decodeDatumFields(bytes: Uint8Array, start: number, end: number, out: DatumFields): void {
-  const cursor = cursorScratch;
-  cursor.pos = start;
+  resetFields(out);
+  decodeFrom(bytes, start, end, out, false);
+}
+
+function resetFields(out: DatumFields): void {
   out.channels = 0;
   out.height = 0;
   out.width = 0;
@@ -84,44 +87,133 @@ export function decodeDatumFields(bytes: Uint8Array, start: number, end: number,
   out.dataStart = -1;
   out.dataEnd = -1;
   out.floatCount = 0;
-  while (cursor.pos < end) {
-    const tag = readVarint32(bytes, cursor, end);
+}
+
+/** Longest record head (the bytes up to the pixels) that DatumHeadCache keeps. */
+const HEAD_CACHE_BYTES = 32;
+
+/**
+ * The head of the last record decoded through it: the bytes before its `data`
+ * field's contents (tags and values of the fields before it, the data tag and
+ * length) and the fields they set. Records of one dataset nearly always share
+ * that head, so the next one can skip straight to the bytes after its pixels.
+ */
+export interface DatumHeadCache {
+  /** Bytes in `head`; 0 when nothing is cached. */
+  length: number;
+  head: Uint8Array;
+  fields: DatumFields;
+}
+
+export function newDatumHeadCache(): DatumHeadCache {
+  return { length: 0, head: new Uint8Array(HEAD_CACHE_BYTES), fields: newDatumFields() };
+}
+
+/**
+ * decodeDatumFields with a head cache: when the record starts with the same
+ * bytes as the cached head, those bytes are known to set the cached fields
+ * (the pixels in between set nothing), so only the rest of the record is
+ * decoded. Same results and errors as decodeDatumFields.
+ */
+export function decodeDatumFieldsCached(bytes: Uint8Array, start: number, end: number, out: DatumFields, cache: DatumHeadCache): void {
+  const n = cache.length;
+  const known = cache.fields;
+  if (n > 0 && start + n + (known.dataEnd - known.dataStart) <= end) {
+    const head = cache.head;
+    let i = 0;
+    while (i < n && bytes[start + i] === head[i]) i++;
+    if (i === n) {
+      out.channels = known.channels;
+      out.height = known.height;
+      out.width = known.width;
+      out.label = known.label;
+      out.encoded = known.encoded;
+      out.floatCount = known.floatCount;
+      out.dataStart = start + n;
+      out.dataEnd = start + n + (known.dataEnd - known.dataStart);
+      decodeFrom(bytes, out.dataEnd, end, out, false);
+      return;
+    }
+  }
+  cache.length = 0;
+  resetFields(out);
+  const resume = decodeFrom(bytes, start, end, out, true);
+  const length = out.dataStart - start;
+  if (out.dataStart >= 0 && length <= HEAD_CACHE_BYTES) {
+    for (let i = 0; i < length; i++) cache.head[i] = bytes[start + i]!;
+    Object.assign(known, out);
+    known.dataStart = length;
+    known.dataEnd = length + (out.dataEnd - out.dataStart);
+    cache.length = length;
+  }
+  decodeFrom(bytes, resume, end, out, false);
+}
+
+/**
+ * Decodes fields from bytes[start..end) on top of `out`; with `stopAfterData`
+ * it returns just after the first `data` field, else at `end`.
+ */
+function decodeFrom(bytes: Uint8Array, start: number, end: number, out: DatumFields, stopAfterData: boolean): number {
+  const cursor = cursorScratch;
+  let pos = start;
+  // Tags, small scalars and short lengths are one-byte varints: read those
+  // inline and leave longer ones to readVarint32 (this loop runs once per
+  // record of a dataset scan).
+  while (pos < end) {
+    let tag = bytes[pos]!;
+    if (tag < 0x80) pos++;
+    else {
+      cursor.pos = pos;
+      tag = readVarint32(bytes, cursor, end);
+      pos = cursor.pos;
+    }
     const field = tag >>> 3;
     const wire = tag & 7;
     if (field === 0) throw new DatumDecodeError("field number 0");
-    if (wire === WIRE_VARINT) {
-      const v = readVarint32(bytes, cursor, end);
-      if (field === 1) out.channels = v;
-      else if (field === 2) out.height = v;
-      else if (field === 3) out.width = v;
-      else if (field === 5) out.label = v;
-      else if (field === 7) out.encoded = v !== 0;
-      else if (field === 4 || field === 6) throw new DatumDecodeError(`field ${field} has wire type varint`);
-    } else if (wire === WIRE_LEN) {
-      const len = readVarint32(bytes, cursor, end) >>> 0;
-      const at = cursor.pos;
+    if (wire === WIRE_VARINT || wire === WIRE_LEN) {
+      if (pos >= end) throw new DatumDecodeError("truncated varint");
+      let v = bytes[pos]!;
+      if (v < 0x80) pos++;
+      else {
+        cursor.pos = pos;
+        v = readVarint32(bytes, cursor, end);
+        pos = cursor.pos;
+      }
+      if (wire === WIRE_VARINT) {
+        if (field === 1) out.channels = v;
+        else if (field === 2) out.height = v;
+        else if (field === 3) out.width = v;
+        else if (field === 5) out.label = v;
+        else if (field === 7) out.encoded = v !== 0;
+        else if (field === 4 || field === 6) throw new DatumDecodeError(`field ${field} has wire type varint`);
+        continue;
+      }
+      const len = v >>> 0;
+      const at = pos;
       if (at + len > end) throw new DatumDecodeError(`field ${field} runs past the end of the record`);
-      cursor.pos = at + len;
+      pos = at + len;
       if (field === 4) {
         out.dataStart = at;
         out.dataEnd = at + len;
+        if (stopAfterData) return pos;
       } else if (field === 6) {
         if (len % 4 !== 0) throw new DatumDecodeError("packed float_data length is not a multiple of 4");
         out.floatCount += len / 4;
       } else if (field <= 7) throw new DatumDecodeError(`field ${field} has wire type length-delimited`);
     } else if (wire === WIRE_FIXED32) {
-      if (cursor.pos + 4 > end) throw new DatumDecodeError("truncated fixed32");
+      if (pos + 4 > end) throw new DatumDecodeError("truncated fixed32");
       if (field === 6) out.floatCount++;
       else if (field <= 7) throw new DatumDecodeError(`field ${field} has wire type fixed32`);
-      cursor.pos += 4;
+      pos += 4;
     } else if (wire === WIRE_FIXED64) {
       if (field <= 7) throw new DatumDecodeError(`field ${field} has wire type fixed64`);
-      if (cursor.pos + 8 > end) throw new DatumDecodeError("truncated fixed64");
-      cursor.pos += 8;
+      if (pos + 8 > end) throw new DatumDecodeError("truncated fixed64");
+      pos += 8;
     } else {
       throw new DatumDecodeError(`unsupported wire type ${wire}`);
     }
   }
+  return pos;
 }
 
 /** Collects float_data (packed and unpacked) of an already validated Datum in bytes[start..end). */

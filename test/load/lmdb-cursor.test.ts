@@ -2,7 +2,16 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { decodeDatum, decodeDatumFields, datumFloats, encodeDatum, newDatumFields } from "../../src/load/datum.js";
+import {
+  DatumDecodeError,
+  decodeDatum,
+  decodeDatumFields,
+  decodeDatumFieldsCached,
+  datumFloats,
+  encodeDatum,
+  newDatumFields,
+  newDatumHeadCache,
+} from "../../src/load/datum.js";
 import { scanDataset } from "../../src/load/dataset-stats.js";
 import { openLmdb } from "../../src/load/lmdb/index.js";
 
@@ -44,6 +53,60 @@ describe("decodeDatumFields", () => {
     decodeDatumFields(buf, 1 + a.length, 1 + a.length + b.length, f);
     expect(f).toMatchObject({ label: 9, floatCount: 2, dataStart: -1 });
     expect(Array.from(datumFloats(buf, 1 + a.length, 1 + a.length + b.length, f))).toEqual(Array.from(decodeDatum(b).float_data!));
+  });
+});
+
+describe("decodeDatumFieldsCached", () => {
+  const bytes = (...parts: number[][]) => new Uint8Array(parts.flat());
+  const pixels = (n: number, v: number) => Array.from({ length: n }, () => v);
+  // Hand-built records (tag bytes: 08 channels, 10 height, 18 width, 22 data, 28 label, 35 float_data fixed32, 38 encoded).
+  const head = [0x08, 1, 0x10, 2, 0x18, 2, 0x22, 4];
+  const records: [string, Uint8Array][] = [
+    ["plain", bytes(head, pixels(4, 7), [0x28, 3])],
+    ["same head, other pixels and label", bytes(head, pixels(4, 9), [0x28, 0x81, 0x01])],
+    ["same head, a field after the pixels overrides one in the head", bytes(head, pixels(4, 1), [0x08, 3, 0x28, 1])],
+    ["same head, float_data after the pixels", bytes(head, pixels(4, 1), [0x35, 0, 0, 0x80, 0x3f])],
+    ["same head, truncated pixels", bytes(head, pixels(3, 1))],
+    ["other head", bytes([0x08, 3, 0x10, 1, 0x18, 1, 0x22, 3], pixels(3, 5), [0x28, 2])],
+    ["same head again, encoded after the pixels", bytes([0x08, 3, 0x10, 1, 0x18, 1, 0x22, 3], pixels(3, 5), [0x38, 1])],
+    ["no data field", bytes([0x08, 1, 0x28, 4])],
+    ["broken tag after the head", bytes([0x08, 1, 0x28, 4, 0x07])],
+    ["plain once more", bytes(head, pixels(4, 2), [0x28, 5])],
+  ];
+
+  it("gives the same fields and errors as decodeDatumFields, record after record", () => {
+    const cache = newDatumHeadCache();
+    for (const [name, record] of records) {
+      // Place the record at an offset, as in a page, to check positions too.
+      const buf = new Uint8Array([0xaa, 0xbb, ...record, 0xcc]);
+      const plain = newDatumFields();
+      const cached = newDatumFields();
+      let plainError: unknown;
+      let cachedError: unknown;
+      try {
+        decodeDatumFields(buf, 2, 2 + record.length, plain);
+      } catch (e) {
+        plainError = e;
+      }
+      try {
+        decodeDatumFieldsCached(buf, 2, 2 + record.length, cached, cache);
+      } catch (e) {
+        cachedError = e;
+      }
+      expect(cachedError === undefined, name).toBe(plainError === undefined);
+      if (plainError) expect(cachedError, name).toBeInstanceOf(DatumDecodeError);
+      else expect(cached, name).toEqual(plain);
+    }
+  });
+
+  it("uses the cached head when the record starts with it", () => {
+    const cache = newDatumHeadCache();
+    const f = newDatumFields();
+    decodeDatumFieldsCached(records[0]![1], 0, records[0]![1].length, f, cache);
+    expect(cache.length).toBe(head.length);
+    const next = records[1]![1];
+    decodeDatumFieldsCached(next, 0, next.length, f, cache);
+    expect(f).toMatchObject({ channels: 1, height: 2, width: 2, label: 129, dataStart: head.length, dataEnd: head.length + 4 });
   });
 });
 

@@ -86,7 +86,7 @@ export interface LmdbEnv {
   cursor(): LmdbCursor;
 }
 
-const WINDOW_BYTES = 1 << 20;
+const WINDOW_BYTES = 1 << 18;
 const MAX_DEPTH = 64;
 
 /** Where an environment's data file is: a folder holding data.mdb, or a file. */
@@ -308,19 +308,28 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     cursor.close();
     throw new LmdbError("corrupt", file, what);
   };
-  const treePages = makePageCache(fd, ps, pageLimit, fail);
-  const overflowPages = makePageCache(fd, ps, pageLimit, fail);
+  /** Checks that pages pgno..pgno+n-1 exist; `parent` is the page referring to them (0: the meta page). */
+  const checkRange = (pgno: number, n: number, parent: number, parentKind: "branch" | "leaf") => {
+    if (!(pgno >= 2 && n >= 1 && pgno + n <= pageLimit)) {
+      const from = parent === 0 ? "meta page" : `${parentKind} page ${parent}`;
+      fail(`${from} refers to page ${pgno}${n > 1 ? ` (+${n - 1})` : ""}, outside the file's pages 2..${pageLimit - 1}`);
+    }
+  };
+  // Leaf pages come through one window and overflow runs through another, so
+  // a key-order walk of a bulk-loaded file reads it front to back in large
+  // chunks. Branch pages (a few per thousand leaves) are read one by one into
+  // buffers of their own: they stay on the walk's stack while the windows move
+  // on, and reading them through a window would force extra refills.
+  const leafPages = makePageCache(fd, ps, pageLimit);
+  const overflowPages = makePageCache(fd, ps, pageLimit);
 
-  /** Reads a branch or leaf page, checking its header; sets `leaf`/`leafCount` or returns a branch frame. */
-  const treePage = (pgno: number, expectLeaf: boolean, from: string): { page: Uint8Array; count: number } => {
-    const view = treePages(pgno, 1, from);
+  /** Marks a tree page as visited and checks its header: returns its entry count. */
+  const checkTreePage = (buf: Uint8Array, base: number, pgno: number, expectLeaf: boolean): number => {
     const bit = 1 << (pgno & 7);
     if (visited[pgno >>> 3]! & bit) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
     visited[pgno >>> 3]! |= bit;
-    const flags = readU16(view, 10);
-    // Branch pages stay on the walk's stack while the window moves on: keep a copy.
-    const page = expectLeaf ? view : view.slice();
-    if (readU64(page, 0) !== pgno) fail(`page ${pgno} carries page number ${readU64(page, 0)} in its header`);
+    if (readU64(buf, base) !== pgno) fail(`page ${pgno} carries page number ${readU64(buf, base)} in its header`);
+    const flags = readU16(buf, base + 10);
     if (flags & P_LEAF2) {
       cursor.close();
       throw new LmdbError("unsupported-feature", file, `page ${pgno} is a LEAF2 page (DUPFIXED data), not supported`);
@@ -329,18 +338,20 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     if (kind !== (expectLeaf ? P_LEAF : P_BRANCH)) {
       fail(`page ${pgno} has flags 0x${flags.toString(16)}; expected a ${expectLeaf ? "leaf" : "branch"} page at this depth`);
     }
-    const lower = readU16(page, 12);
-    const upper = readU16(page, 14);
+    const lower = readU16(buf, base + 12);
+    const upper = readU16(buf, base + 14);
     if (lower < PAGE_HEADER_SIZE || lower > upper || upper > ps || (lower - PAGE_HEADER_SIZE) % 2 !== 0) {
       fail(`page ${pgno} has inconsistent free-space bounds ${lower}..${upper}`);
     }
     const count = (lower - PAGE_HEADER_SIZE) >>> 1;
     if (count === 0) fail(`page ${pgno} has no entries`);
-    return { page, count };
+    return count;
   };
 
   const stack: Frame[] = [];
+  // The current leaf is leaf[leafBase .. leafBase + ps).
   let leaf: Uint8Array = EMPTY;
+  let leafBase = 0;
   let leafPgno = 0;
   let leafCount = 0;
   let index = 0;
@@ -348,20 +359,22 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
   let started = false;
 
   /** Descends from page `pgno` (at depth stack.length + 1) to its leftmost leaf. */
-  const descend = (pgno: number, from: string) => {
+  const descend = (pgno: number, parent: number) => {
     for (;;) {
-      const isLeaf = stack.length + 1 === stat.depth;
-      const { page, count } = treePage(pgno, isLeaf, from);
-      if (isLeaf) {
-        leaf = page;
+      checkRange(pgno, 1, parent, "branch");
+      if (stack.length + 1 === stat.depth) {
+        leafBase = leafPages.load(pgno, 1, fail);
+        leaf = leafPages.buf;
+        leafCount = checkTreePage(leaf, leafBase, pgno, true);
         leafPgno = pgno;
-        leafCount = count;
         index = 0;
         return;
       }
-      const frame: Frame = { page, pgno, next: 1, count };
+      const page = new Uint8Array(ps);
+      if (readAt(fd, page, pgno * ps) !== ps) fail(`short read at page ${pgno}`);
+      const frame: Frame = { page, pgno, next: 1, count: checkTreePage(page, 0, pgno, false) };
       stack.push(frame);
-      from = `branch page ${pgno}`;
+      parent = pgno;
       pgno = branchChild(frame, 0, ps, fail);
     }
   };
@@ -376,28 +389,31 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     if (!frame) return false;
     const child = branchChild(frame, frame.next, ps, fail);
     frame.next++;
-    descend(child, `branch page ${frame.pgno}`);
+    descend(child, frame.pgno);
     return true;
   };
 
   cursor.next = () => {
     if (!started) {
       started = true;
-      descend(stat.rootPage!, "meta page");
+      descend(stat.rootPage!, 0);
     } else if (index >= leafCount && !nextLeaf()) {
       if (yielded !== stat.entries) fail(`meta page says ${stat.entries} records but the tree holds ${yielded}`);
       cursor.close();
       return false;
     }
     const i = index++;
-    const at = readU16(leaf, PAGE_HEADER_SIZE + 2 * i);
+    const b = leaf;
+    const base = leafBase;
+    const at = readU16(b, base + PAGE_HEADER_SIZE + 2 * i);
     if (at < PAGE_HEADER_SIZE + 2 * leafCount || at + NODE_HEADER_SIZE > ps) {
       fail(`leaf page ${leafPgno} node ${i} at offset ${at} is outside the page`);
     }
-    const dataSize = readU16(leaf, at) + readU16(leaf, at + 2) * 0x10000;
-    const nodeFlags = readU16(leaf, at + 4);
-    const keyStart = at + NODE_HEADER_SIZE;
-    const dataStart = keyStart + readU16(leaf, at + 6);
+    const node = base + at;
+    const dataSize = b[node]! | (b[node + 1]! << 8) | (b[node + 2]! << 16) | (b[node + 3]! * 0x1000000);
+    const nodeFlags = b[node + 4]! | (b[node + 5]! << 8);
+    const keyStart = node + NODE_HEADER_SIZE;
+    const dataStart = keyStart + (b[node + 6]! | (b[node + 7]! << 8));
     if (nodeFlags & (F_SUBDATA | F_DUPDATA)) {
       cursor.close();
       throw new LmdbError(
@@ -408,23 +424,26 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
           : "the database holds duplicate keys (DUPSORT); not supported",
       );
     }
-    cursor.keyBuf = leaf;
+    cursor.keyBuf = b;
     cursor.keyStart = keyStart;
     cursor.keyEnd = dataStart;
     if (nodeFlags & F_BIGDATA) {
-      if (dataStart + 8 > ps) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
-      const ovPgno = readU64(leaf, dataStart);
+      if (dataStart + 8 > base + ps) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
+      const ovPgno = readU64(b, dataStart);
       const needed = overflowPageCount(dataSize, ps);
-      const head = overflowPages(ovPgno, 1, `leaf page ${leafPgno}`);
-      if ((readU16(head, 10) & P_OVERFLOW) === 0) fail(`page ${ovPgno} should be an overflow page`);
-      const runPages = readU32(head, 12);
+      checkRange(ovPgno, 1, leafPgno, "leaf");
+      let head = overflowPages.load(ovPgno, 1, fail);
+      if ((readU16(overflowPages.buf, head + 10) & P_OVERFLOW) === 0) fail(`page ${ovPgno} should be an overflow page`);
+      const runPages = readU32(overflowPages.buf, head + 12);
       if (runPages < needed) fail(`overflow page ${ovPgno} holds ${runPages} pages, value needs ${needed}`);
-      cursor.valueBuf = overflowPages(ovPgno, needed, `leaf page ${leafPgno}`);
-      cursor.valueStart = PAGE_HEADER_SIZE;
-      cursor.valueEnd = PAGE_HEADER_SIZE + dataSize;
+      checkRange(ovPgno, needed, leafPgno, "leaf");
+      head = overflowPages.load(ovPgno, needed, fail);
+      cursor.valueBuf = overflowPages.buf;
+      cursor.valueStart = head + PAGE_HEADER_SIZE;
+      cursor.valueEnd = head + PAGE_HEADER_SIZE + dataSize;
     } else {
-      if (dataStart + dataSize > ps) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
-      cursor.valueBuf = leaf;
+      if (dataStart + dataSize > base + ps) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
+      cursor.valueBuf = b;
       cursor.valueStart = dataStart;
       cursor.valueEnd = dataStart + dataSize;
     }
@@ -435,44 +454,50 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
 }
 
 /**
- * A read cache over the data file: returns a view of `n` consecutive pages,
- * served from a reused WINDOW_BYTES buffer that is refilled with one read when
- * the pages fall outside it; runs larger than half a window get a (reused,
- * grown) buffer of their own. A returned view is valid until the next call.
+ * A read cache over the data file: `load(pgno, n)` makes `n` consecutive
+ * pages (already range-checked) available as buf[offset .. offset + n * pageSize) and
+ * returns the offset. Pages are served from a reused WINDOW_BYTES buffer that
+ * is refilled with one read when they fall outside it; runs larger than half
+ * a window get a (reused, grown) buffer of their own, so `buf` may change
+ * with every call. Valid until the next call.
  */
-function makePageCache(
-  fd: number,
-  ps: number,
-  pageLimit: number,
-  fail: (what: string) => never,
-): (pgno: number, n: number, from: string) => Uint8Array {
-  const window = new Uint8Array(WINDOW_BYTES);
+interface PageCache {
+  buf: Uint8Array;
+  load(pgno: number, n: number, fail: (what: string) => never): number;
+}
+
+function makePageCache(fd: number, ps: number, pageLimit: number): PageCache {
+  // Allocated on first use: a walk without large values never needs an overflow window.
+  let window: Uint8Array = EMPTY;
   const windowCapacity = WINDOW_BYTES / ps;
   let windowFirst = 0;
   let windowPages = 0;
   let large = new Uint8Array(0);
-  return (pgno, n, from) => {
-    if (!(pgno >= 2 && n >= 1 && pgno + n <= pageLimit)) {
-      fail(`${from} refers to page ${pgno}${n > 1 ? ` (+${n - 1})` : ""}, outside the file's pages 2..${pageLimit - 1}`);
-    }
-    if (pgno >= windowFirst && pgno + n <= windowFirst + windowPages) {
-      const start = (pgno - windowFirst) * ps;
-      return window.subarray(start, start + n * ps);
-    }
-    const bytes = n * ps;
-    if (n > windowCapacity / 2) {
-      if (large.length < bytes) large = new Uint8Array(bytes);
-      const view = large.subarray(0, bytes);
-      if (readAt(fd, view, pgno * ps) !== bytes) fail(`short read at page ${pgno}`);
-      return view;
-    }
-    const count = Math.min(windowCapacity, pageLimit - pgno);
-    windowPages = 0; // invalid until the read succeeds
-    if (readAt(fd, window.subarray(0, count * ps), pgno * ps) !== count * ps) fail(`short read at page ${pgno}`);
-    windowFirst = pgno;
-    windowPages = count;
-    return window.subarray(0, bytes);
+  const cache: PageCache = {
+    buf: EMPTY,
+    load(pgno, n, fail) {
+      if (pgno >= windowFirst && pgno + n <= windowFirst + windowPages) {
+        cache.buf = window;
+        return (pgno - windowFirst) * ps;
+      }
+      const bytes = n * ps;
+      if (n > windowCapacity / 2) {
+        if (large.length < bytes) large = new Uint8Array(bytes);
+        if (readAt(fd, large.subarray(0, bytes), pgno * ps) !== bytes) fail(`short read at page ${pgno}`);
+        cache.buf = large;
+        return 0;
+      }
+      const count = Math.min(windowCapacity, pageLimit - pgno);
+      if (window.length === 0) window = new Uint8Array(WINDOW_BYTES);
+      windowPages = 0; // invalid until the read succeeds
+      if (count < n || readAt(fd, window.subarray(0, count * ps), pgno * ps) !== count * ps) fail(`short read at page ${pgno}`);
+      windowFirst = pgno;
+      windowPages = count;
+      cache.buf = window;
+      return 0;
+    },
   };
+  return cache;
 }
 
 function branchChild(frame: Frame, i: number, ps: number, fail: (what: string) => never): number {
