@@ -6,8 +6,12 @@
  * LeNet's and CIFAR-10-quick's first convolutions.
  * Throughput is per second of this process's CPU time (process.cpuUsage), so
  * other work on a shared machine inflates it less than wall-clock time would.
+ * Then the float64 kernel with a helper thread against the same kernel on one
+ * thread, by wall-clock time (two threads spend more CPU time, not less).
  */
+import { performance } from "node:perf_hooks";
 import { gemmNaive, gemmTs, getWasmGemm } from "../src/engine/math/gemm.js";
+import { createWasmGemmWith, THREAD_MIN_MULTIPLY_ADDS } from "../src/engine/math/wasm/gemm-kernel.js";
 import { col2imTs, convOutputSize, getWasmIm2col, im2colTs, type ConvGeometry } from "../src/engine/math/im2col.js";
 import { seededRandom } from "../src/engine/rng.js";
 
@@ -81,6 +85,8 @@ export async function run(): Promise<void> {
     );
   }
 
+  await threadComparison(random);
+
   const sweeps = getWasmIm2col();
   console.log("engine-math: im2col / col2im per image, million column entries per CPU second (wasm vs TS; same run)");
   if (sweeps === null) console.log("  WebAssembly unavailable: wasm column skipped");
@@ -91,8 +97,8 @@ export async function run(): Promise<void> {
     const image = Float32Array.from({ length: g.channels * g.height * g.width }, () => random() - 0.5);
     const col = Float32Array.from({ length: entries }, () => random() - 0.5);
     const calls: [string, () => void, () => void][] = [
-      ["im2col", () => sweeps?.im2col(image, 0, g, outH, outW, col, 0), () => im2colTs(image, 0, g, col, 0)],
-      ["col2im", () => sweeps?.col2im(col, 0, g, outH, outW, image, 0), () => col2imTs(col, 0, g, image, 0)],
+      ["im2col", () => sweeps?.im2col(image, 0, g, outH, outW, col, 0, 1, image.length), () => im2colTs(image, 0, g, col, 0)],
+      ["col2im", () => sweeps?.col2im(col, 0, g, outH, outW, image, 0, 1, image.length), () => col2imTs(col, 0, g, image, 0)],
     ];
     for (const [what, viaWasm, viaTs] of calls) {
       callsPerMs(viaWasm, 100);
@@ -101,5 +107,52 @@ export async function run(): Promise<void> {
       const t = (callsPerMs(viaTs, 300) * entries) / 1000;
       console.log(`  ${what} ${name.padEnd(42)}: wasm ${w.toFixed(0)}, ts ${t.toFixed(0)} M/s; wasm/ts ${ratio(w, t)}`);
     }
+  }
+}
+
+/** Products the convolutions hand the gemm with several images side by side, and the large ip1 ones. */
+const THREAD_CASES: Case[] = [
+  { name: "LeNet conv2 forward, 8 images (W * col)", transA: false, transB: false, M: 50, N: 512, K: 500 },
+  { name: "LeNet conv2 weight grad, 8 images", transA: false, transB: true, M: 50, N: 500, K: 512 },
+  { name: "LeNet conv2 input grad, 8 images", transA: true, transB: false, M: 500, N: 512, K: 50 },
+  { name: "LeNet ip1 forward (X * W^T)", transA: false, transB: true, M: 64, N: 500, K: 800 },
+  { name: "LeNet ip1 weight grad (dY^T * X)", transA: true, transB: false, M: 500, N: 800, K: 64 },
+  { name: "square 256", transA: false, transB: false, M: 256, N: 256, K: 256 },
+];
+
+/** Wall-clock GFLOP/s of `fn` on case c over at least minMs. */
+function wallGflops(fn: Gemm, c: Case, A: Float32Array, B: Float32Array, C: Float32Array, minMs: number): number {
+  let reps = 0;
+  const t0 = performance.now();
+  let ms = 0;
+  while (ms < minMs) {
+    fn(c.transA, c.transB, c.M, c.N, c.K, 1, A, 0, B, 0, 0, C, 0);
+    reps++;
+    ms = performance.now() - t0;
+  }
+  return (2 * c.M * c.N * c.K * reps) / ms / 1e6;
+}
+
+async function threadComparison(random: () => number): Promise<void> {
+  const one = createWasmGemmWith("f64", {});
+  const two = createWasmGemmWith("f64", { threads: true });
+  if (one === null || two === null || !two.threaded) {
+    console.log("engine-math: helper thread unavailable (no WebAssembly SIMD, shared memory or worker threads): comparison skipped");
+    return;
+  }
+  for (let i = 0; i < 500 && !two.helperReady(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  console.log(`engine-math: GEMM GFLOP/s by wall clock, wasm float64 sums on one thread and with a helper thread (products of at least ${THREAD_MIN_MULTIPLY_ADDS} multiply-adds are split; same run)`);
+  try {
+    for (const c of THREAD_CASES) {
+      const A = Float32Array.from({ length: c.M * c.K }, () => random() - 0.5);
+      const B = Float32Array.from({ length: c.K * c.N }, () => random() - 0.5);
+      const C = new Float32Array(c.M * c.N);
+      wallGflops(one.gemm, c, A, B, C, 100);
+      wallGflops(two.gemm, c, A, B, C, 100);
+      const g1 = wallGflops(one.gemm, c, A, B, C, 400), g2 = wallGflops(two.gemm, c, A, B, C, 400);
+      console.log(`  ${c.name.padEnd(40)} M=${c.M} N=${c.N} K=${c.K}: one thread ${g1.toFixed(2)}, two threads ${g2.toFixed(2)}; two/one ${ratio(g2, g1)}`);
+    }
+  } finally {
+    two.stopThreads();
   }
 }

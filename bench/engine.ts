@@ -4,7 +4,8 @@
  * 3x32x32) on synthetic Data-layer batches, printed beside real Caffe's
  * single-thread `caffe time` numbers (../shared/caffe-reference/timing.json
  * when present), plus the wall time of a 30-iteration LeNet training probe
- * with per-layer statistics.
+ * with per-layer statistics; each on one thread and with the gemm's helper
+ * thread (BNLINT_THREADS=1 and 2).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -18,6 +19,7 @@ import { readSolverSettings, createSolver } from "../src/engine/solvers/index.js
 import { trainSteps } from "../src/engine/train.js";
 import { seededRandom } from "../src/engine/rng.js";
 import { runProbeOnce } from "../src/probe/run.js";
+import { getGemmThreads, setGemmThreads } from "../src/engine/math/gemm.js";
 
 /** Real Caffe, one OpenBLAS thread, median of 3 `caffe time -iterations 30` runs (ms per forward+backward). */
 const CAFFE_FALLBACK_MS = { lenet: 17.3, cifar: 150.6 };
@@ -155,8 +157,23 @@ function slowest(t: Timing): string {
 }
 
 export async function run(): Promise<void> {
+  const initial = getGemmThreads();
+  try {
+    for (const threads of [1, 2] as const) {
+      setGemmThreads(threads);
+      // Let a new helper thread start before timing.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      runWith(threads);
+    }
+  } finally {
+    setGemmThreads(initial === 1 ? 1 : 2);
+  }
+}
+
+function runWith(threads: 1 | 2): void {
   const caffe = caffeTimes();
-  console.log(`engine: forward+backward per iteration, median (Caffe: 1 OpenBLAS thread, ${caffe.source})`);
+  const on = threads === 1 ? "one thread" : "two threads (gemm helper thread)";
+  console.log(`engine, ${on}: forward+backward per iteration, median (Caffe: 1 OpenBLAS thread, ${caffe.source})`);
   const lenet = forwardBackwardMs(LENET, context(1, 28), 2, 7);
   console.log(`  LeNet batch 64           engine ${lenet.medianMs.toFixed(1).padStart(8)} ms   Caffe ${caffe.lenet.toFixed(1).padStart(6)} ms   ratio ${(lenet.medianMs / caffe.lenet).toFixed(2)}x`);
   console.log(`    slowest layer passes (ms): ${slowest(lenet)}`);

@@ -3,10 +3,13 @@
  * weight/bias blobs, and the three GEMM passes between an "image side" (the
  * blob im2col unfolds: bottom for Convolution, top for Deconvolution) and a
  * "column side" (top for Convolution, bottom for Deconvolution). With g groups,
- * M = colChannels / g, Kg = imageChannels / g * kh * kw, P = colH * colW:
- *   imageToColumnSide:  colSide_g (M x P)  = W_g (M x Kg) * im2col(image)_g (Kg x P)
- *   columnSideToImage:  image = col2im( W_g^T (Kg x M) * colSide_g (M x P) )
- *   accumulateWeightGrad: dW_g += colSide_g * im2col(image)_g^T
+ * M = colChannels / g, Kg = imageChannels / g * kh * kw, P = colH * colW, for
+ * a batch of B images side by side (Q = B * P columns):
+ *   imageToColumnSide:  colSide_g (M x Q)  = W_g (M x Kg) * im2col(images)_g (Kg x Q)
+ *   columnSideToImage:  images = col2im( W_g^T (Kg x M) * colSide_g (M x Q) )
+ *   accumulateWeightGrad: dW_g += colSide_g * im2col(images)_g^T
+ * The column side of a blob ([n][channels][P]) is gathered into and scattered
+ * from the side-by-side layout (channels x Q) around the GEMMs.
  * Weights have shape [colChannels, imageChannels / g, kh, kw].
  */
 import type { Blob, LayerContext, LayerDefinition, LayerParameter } from "../types.js";
@@ -97,43 +100,96 @@ export function geometry(s: ConvSettings, channels: number, height: number, widt
   };
 }
 
-/** A 1x1 kernel with stride 1 and no padding: the image already is its column buffer (Caffe's is_1x1). */
-function isPointwise(g: ConvGeometry): boolean {
-  return g.kernelH === 1 && g.kernelW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
+/**
+ * Images unfolded together: as many as keep the column buffer (C*kh*kw rows,
+ * count*P columns) within this many floats, and at least one. A few images
+ * per GEMM make products large enough to split between two threads, while
+ * the buffers still fit in the caches (whole batches at once are slower).
+ */
+export const COLUMN_BUFFER_FLOATS = 1 << 18;
+
+/**
+ * Below this many column-buffer rows per group (the GEMMs' inner dimension)
+ * images are unfolded one at a time: such products are bound by memory
+ * traffic, not arithmetic, and batching them only adds cache misses
+ * (measured on LeNet's conv1, 25 rows: a third slower batched).
+ */
+export const BATCH_MIN_ROWS = 64;
+
+/** How many images to unfold at once for this geometry. */
+export function imagesPerBatch(geo: ConvGeometry, groups: number, P: number, images: number): number {
+  const rows = geo.channels * geo.kernelH * geo.kernelW;
+  if (rows / groups < BATCH_MIN_ROWS) return 1;
+  return Math.max(1, Math.min(images, Math.floor(COLUMN_BUFFER_FLOATS / (rows * P))));
 }
 
-/** colSide[csOff..] (colChannels x P) = per group W_g * im2col(image). */
+/** dst (channels x count*P) = the column side of `count` images from src[srcOff..] ([n][channels][P]) side by side. */
+export function gatherColumnSide(src: Float32Array, srcOff: number, count: number, channels: number, P: number, dst: Float32Array): void {
+  if (count === 1) {
+    dst.set(src.subarray(srcOff, srcOff + channels * P));
+    return;
+  }
+  const ld = count * P;
+  for (let n = 0; n < count; n++) {
+    for (let c = 0; c < channels; c++) {
+      const from = srcOff + (n * channels + c) * P, to = c * ld + n * P;
+      for (let p = 0; p < P; p++) dst[to + p] = src[from + p]!;
+    }
+  }
+}
+
+/** The inverse of gatherColumnSide: dst[dstOff..] ([n][channels][P]) = src (channels x count*P). */
+export function scatterColumnSide(src: Float32Array, count: number, channels: number, P: number, dst: Float32Array, dstOff: number): void {
+  if (count === 1) {
+    dst.set(src.subarray(0, channels * P), dstOff);
+    return;
+  }
+  const ld = count * P;
+  for (let n = 0; n < count; n++) {
+    for (let c = 0; c < channels; c++) {
+      const from = c * ld + n * P, to = dstOff + (n * channels + c) * P;
+      for (let p = 0; p < P; p++) dst[to + p] = src[from + p]!;
+    }
+  }
+}
+
+/**
+ * colSide (colChannels x count*P) = per group W_g * im2col(images)_g, for
+ * `count` images from image[imageOff..]; col is the column-buffer scratch.
+ */
 export function imageToColumnSide(
-  image: Float32Array, imageOff: number, geo: ConvGeometry, weight: Float32Array, groups: number,
-  colChannels: number, P: number, col: Float32Array, colSide: Float32Array, csOff: number,
+  image: Float32Array, imageOff: number, count: number, geo: ConvGeometry, weight: Float32Array, groups: number,
+  colChannels: number, P: number, col: Float32Array, colSide: Float32Array,
 ): void {
-  let src = col, srcOff = 0;
-  if (isPointwise(geo)) { src = image; srcOff = imageOff; } else im2col(image, imageOff, geo, col, 0);
+  const ld = count * P;
+  im2col(image, imageOff, geo, col, 0, count);
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
-  for (let g = 0; g < groups; g++) gemm(false, false, M, P, Kg, 1, weight, g * M * Kg, src, srcOff + g * Kg * P, 0, colSide, csOff + g * M * P);
+  for (let g = 0; g < groups; g++) gemm(false, false, M, ld, Kg, 1, weight, g * M * Kg, col, g * Kg * ld, 0, colSide, g * M * ld);
 }
 
-/** image[imageOff..] = col2im of per group W_g^T * colSide. */
+/** `count` images from image[imageOff..] = col2im of per group W_g^T * colSide (colChannels x count*P). */
 export function columnSideToImage(
-  colSide: Float32Array, csOff: number, geo: ConvGeometry, weight: Float32Array, groups: number,
+  colSide: Float32Array, count: number, geo: ConvGeometry, weight: Float32Array, groups: number,
   colChannels: number, P: number, col: Float32Array, image: Float32Array, imageOff: number,
 ): void {
-  const pointwise = isPointwise(geo);
-  const dst = pointwise ? image : col, dstOff = pointwise ? imageOff : 0;
+  const ld = count * P;
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
-  for (let g = 0; g < groups; g++) gemm(true, false, Kg, P, M, 1, weight, g * M * Kg, colSide, csOff + g * M * P, 0, dst, dstOff + g * Kg * P);
-  if (!pointwise) col2im(col, 0, geo, image, imageOff);
+  for (let g = 0; g < groups; g++) gemm(true, false, Kg, ld, M, 1, weight, g * M * Kg, colSide, g * M * ld, 0, col, g * Kg * ld);
+  col2im(col, 0, geo, image, imageOff, count);
 }
 
-/** weightDiff += per group colSide_g * im2col(image)_g^T. */
+/**
+ * weightDiff += per group colSide_g * im2col(images)_g^T over `count` images
+ * from image[imageOff..] (one sum over the images and positions, rounded once).
+ */
 export function accumulateWeightGrad(
-  image: Float32Array, imageOff: number, geo: ConvGeometry, colSide: Float32Array, csOff: number, groups: number,
+  image: Float32Array, imageOff: number, count: number, geo: ConvGeometry, colSide: Float32Array, groups: number,
   colChannels: number, P: number, col: Float32Array, weightDiff: Float32Array,
 ): void {
-  let src = col, srcOff = 0;
-  if (isPointwise(geo)) { src = image; srcOff = imageOff; } else im2col(image, imageOff, geo, col, 0);
+  const ld = count * P;
+  im2col(image, imageOff, geo, col, 0, count);
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
-  for (let g = 0; g < groups; g++) gemm(false, true, M, Kg, P, 1, colSide, csOff + g * M * P, src, srcOff + g * Kg * P, 1, weightDiff, g * M * Kg);
+  for (let g = 0; g < groups; g++) gemm(false, true, M, Kg, ld, 1, colSide, g * M * ld, col, g * Kg * ld, 1, weightDiff, g * M * Kg);
 }
 
 /** out[n, c, p] += bias[c] for an [outer, channels, inner] layout. */
@@ -176,7 +232,8 @@ export function convolutionFamily(type: string, transposed: boolean): LayerDefin
       const params = makeConvParams(s, colChannels, imageChannels, s.numOutput, ctx);
       let geo: ConvGeometry = geometry(s, imageChannels, 1, 1);
       let col = new Float32Array(0);
-      let outer = 0, P = 0, imageSize = 0, topPlane = 0;
+      let colSide = new Float32Array(0);
+      let outer = 0, P = 0, imageSize = 0, topPlane = 0, batch = 1;
       return {
         params,
         reshape(bot, top) {
@@ -199,17 +256,25 @@ export function convolutionFamily(type: string, transposed: boolean): LayerDefin
           check(param, outH > 0 && outW > 0, `output would be ${outH} x ${outW} for a ${h} x ${w} input`);
           imageSize = imageChannels * geo.height * geo.width;
           topPlane = outH * outW;
-          const colSize = imageChannels * s.kernelH * s.kernelW * P;
+          batch = imagesPerBatch(geo, s.group, P, Math.max(outer, 1));
+          const colSize = imageChannels * s.kernelH * s.kernelW * P * batch;
           if (col.length < colSize) col = new Float32Array(colSize);
+          if (colSide.length < colChannels * P * batch) colSide = new Float32Array(colChannels * P * batch);
           for (let i = 0; i < bot.length; i++) reshapeBlob(top[i]!, [...shape.slice(0, s.axis), s.numOutput, outH, outW]);
         },
         forward(bot, top) {
           const W = params[0]!.data;
           for (let i = 0; i < bot.length; i++) {
             const x = bot[i]!.data, y = top[i]!.data;
-            for (let n = 0; n < outer; n++) {
-              if (transposed) columnSideToImage(x, n * colChannels * P, geo, W, s.group, colChannels, P, col, y, n * imageSize);
-              else imageToColumnSide(x, n * imageSize, geo, W, s.group, colChannels, P, col, y, n * colChannels * P);
+            for (let n = 0; n < outer; n += batch) {
+              const count = Math.min(batch, outer - n);
+              if (transposed) {
+                gatherColumnSide(x, n * colChannels * P, count, colChannels, P, colSide);
+                columnSideToImage(colSide, count, geo, W, s.group, colChannels, P, col, y, n * imageSize);
+              } else {
+                imageToColumnSide(x, n * imageSize, count, geo, W, s.group, colChannels, P, col, colSide);
+                scatterColumnSide(colSide, count, colChannels, P, y, n * colChannels * P);
+              }
             }
             if (s.biasTerm) addBias(y, params[1]!.data, outer, s.numOutput, topPlane);
           }
@@ -219,14 +284,20 @@ export function convolutionFamily(type: string, transposed: boolean): LayerDefin
           for (let i = 0; i < top.length; i++) {
             const dy = top[i]!.diff, x = bot[i]!.data, dx = bot[i]!.diff;
             if (s.biasTerm) accumulateBiasGrad(dy, params[1]!.diff, outer, s.numOutput, topPlane);
-            for (let n = 0; n < outer; n++) {
+            for (let n = 0; n < outer; n += batch) {
+              const count = Math.min(batch, outer - n);
               const imageOff = n * imageSize, colOff = n * colChannels * P;
               if (transposed) {
-                accumulateWeightGrad(dy, imageOff, geo, x, colOff, s.group, colChannels, P, col, W.diff);
-                if (wants(propagateDown, i)) imageToColumnSide(dy, imageOff, geo, W.data, s.group, colChannels, P, col, dx, colOff);
+                gatherColumnSide(x, colOff, count, colChannels, P, colSide);
+                accumulateWeightGrad(dy, imageOff, count, geo, colSide, s.group, colChannels, P, col, W.diff);
+                if (wants(propagateDown, i)) {
+                  imageToColumnSide(dy, imageOff, count, geo, W.data, s.group, colChannels, P, col, colSide);
+                  scatterColumnSide(colSide, count, colChannels, P, dx, colOff);
+                }
               } else {
-                accumulateWeightGrad(x, imageOff, geo, dy, colOff, s.group, colChannels, P, col, W.diff);
-                if (wants(propagateDown, i)) columnSideToImage(dy, colOff, geo, W.data, s.group, colChannels, P, col, dx, imageOff);
+                gatherColumnSide(dy, colOff, count, colChannels, P, colSide);
+                accumulateWeightGrad(x, imageOff, count, geo, colSide, s.group, colChannels, P, col, W.diff);
+                if (wants(propagateDown, i)) columnSideToImage(colSide, count, geo, W.data, s.group, colChannels, P, col, dx, imageOff);
               }
             }
           }

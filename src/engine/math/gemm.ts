@@ -21,7 +21,8 @@
  * bit-identical results. `gemmNaive` is the plain triple loop, the reference
  * for tests and benchmarks.
  */
-import { createWasmGemm, type Accumulation, type GemmFn } from "./wasm/gemm-kernel.js";
+import os from "node:os";
+import { createWasmGemmWith, type Accumulation, type GemmFn, type WasmGemm } from "./wasm/gemm-kernel.js";
 
 /** Which implementation `gemm` uses (see the module comment). */
 export type GemmBackend = "auto" | "ts" | "wasm" | "wasm-f32";
@@ -34,8 +35,16 @@ export const WASM_MIN_MULTIPLY_ADDS = 4096;
 export const WASM_MIN_COLUMNS = 8;
 
 let backend: GemmBackend = backendFromEnv(typeof process === "object" ? process.env["BNLINT_GEMM"] : undefined);
-const wasmGemms: Record<Accumulation, GemmFn | null | undefined> = { f64: undefined, f32: undefined }; // undefined: not tried yet
+let threads: number = threadsFromEnv(typeof process === "object" ? process.env["BNLINT_THREADS"] : undefined);
+const wasmGemms: Record<Accumulation, WasmGemm | null | undefined> = { f64: undefined, f32: undefined }; // undefined: not tried yet
 let active: GemmFn | null = null; // the wasm gemm `backend` uses, once known
+
+/** BNLINT_THREADS: 1 (the calling thread only) or 2 (with a helper thread); default 2 when the machine has two cores. */
+function threadsFromEnv(value: string | undefined): number {
+  if (value === undefined || value === "") return os.availableParallelism() >= 2 ? 2 : 1;
+  if (value !== "1" && value !== "2") throw new Error(`BNLINT_THREADS must be 1 or 2, not "${value}"`);
+  return Number(value);
+}
 
 function backendFromEnv(value: string | undefined): GemmBackend {
   if (value === undefined || value === "") return "auto";
@@ -46,8 +55,28 @@ function backendFromEnv(value: string | undefined): GemmBackend {
 
 /** The WebAssembly gemm summing in `accumulation`, instantiated on first use; null without WebAssembly SIMD. */
 export function getWasmGemm(accumulation: Accumulation = "f64"): GemmFn | null {
-  if (wasmGemms[accumulation] === undefined) wasmGemms[accumulation] = createWasmGemm(accumulation);
-  return wasmGemms[accumulation]!;
+  if (wasmGemms[accumulation] === undefined) wasmGemms[accumulation] = createWasmGemmWith(accumulation, { threads: threads > 1 });
+  return wasmGemms[accumulation]?.gemm ?? null;
+}
+
+/**
+ * Threads the wasm gemm uses: 1, or 2 (a helper thread takes part of every
+ * large product; results are bit-identical). Takes effect for gemms created
+ * afterwards: existing ones are stopped and recreated on next use.
+ */
+export function setGemmThreads(count: 1 | 2): void {
+  if (count === threads) return;
+  threads = count;
+  for (const accumulation of ["f64", "f32"] as const) {
+    wasmGemms[accumulation]?.stopThreads();
+    wasmGemms[accumulation] = undefined;
+  }
+  active = null;
+}
+
+/** Threads the wasm gemm uses (see setGemmThreads). */
+export function getGemmThreads(): number {
+  return threads;
 }
 
 /** Selects the implementation behind `gemm`; a wasm choice throws when WebAssembly SIMD is unavailable. */

@@ -5,6 +5,11 @@
  * (y*sh - ph + i*dh, x*sw - pw + j*dw), or 0 outside the image.
  * col2im is the adjoint: it adds every column entry back onto its pixel.
  *
+ * Both take a batch: `count` images (image n at off + n * imageStride) share
+ * one column buffer of C*kh*kw rows and count*outH*outW columns, image n's
+ * columns being n*outH*outW .. (n+1)*outH*outW - 1 of every row, so one GEMM
+ * serves the whole batch.
+ *
  * `im2col`/`col2im` run the WebAssembly version (./wasm/im2col-kernel.ts,
  * bit-identical: the same copies and the same order of additions) unless the
  * gemm backend is "ts" (BNLINT_GEMM=ts, see ./gemm.ts) or the column buffer
@@ -72,37 +77,58 @@ function tryWasm(sweep: () => void): boolean {
   }
 }
 
-/** Unfold image data[off..] into col[colOff..]. */
-export function im2col(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number): void {
+/** Floats in one image. */
+const imageSizeOf = (g: ConvGeometry): number => g.channels * g.height * g.width;
+
+/** Unfold `count` images from data[off..] (imageStride floats apart) into col[colOff..]. */
+export function im2col(
+  data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number, count = 1, imageStride = imageSizeOf(g),
+): void {
   const { outH, outW } = outputShape(g);
   const wasm = wasmFor(g, outH, outW);
-  if (wasm === null || !tryWasm(() => wasm.im2col(data, off, g, outH, outW, col, colOff))) im2colTs(data, off, g, col, colOff);
+  if (wasm === null || !tryWasm(() => wasm.im2col(data, off, g, outH, outW, col, colOff, count, imageStride))) {
+    im2colTs(data, off, g, col, colOff, count, imageStride);
+  }
 }
 
-/** Fold col[colOff..] back into image data[off..]: data is overwritten with the sum of its column entries. */
-export function col2im(col: Float32Array, colOff: number, g: ConvGeometry, data: Float32Array, off: number): void {
+/** Fold col[colOff..] back into `count` images data[off..]: each is overwritten with the sum of its column entries. */
+export function col2im(
+  col: Float32Array, colOff: number, g: ConvGeometry, data: Float32Array, off: number, count = 1, imageStride = imageSizeOf(g),
+): void {
   const { outH, outW } = outputShape(g);
   const wasm = wasmFor(g, outH, outW);
-  if (wasm === null || !tryWasm(() => wasm.col2im(col, colOff, g, outH, outW, data, off))) col2imTs(col, colOff, g, data, off);
+  if (wasm === null || !tryWasm(() => wasm.col2im(col, colOff, g, outH, outW, data, off, count, imageStride))) {
+    col2imTs(col, colOff, g, data, off, count, imageStride);
+  }
 }
 
 /** `im2col` in TypeScript (the reference). */
-export function im2colTs(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number): void {
-  sweep(data, off, g, col, colOff, true);
+export function im2colTs(
+  data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number, count = 1, imageStride = imageSizeOf(g),
+): void {
+  const { outH, outW } = outputShape(g);
+  for (let n = 0; n < count; n++) sweep(data, off + n * imageStride, g, col, colOff + n * outH * outW, (count - 1) * outH * outW, true);
 }
 
 /** `col2im` in TypeScript (the reference). */
-export function col2imTs(col: Float32Array, colOff: number, g: ConvGeometry, data: Float32Array, off: number): void {
-  data.fill(0, off, off + g.channels * g.height * g.width);
-  sweep(data, off, g, col, colOff, false);
+export function col2imTs(
+  col: Float32Array, colOff: number, g: ConvGeometry, data: Float32Array, off: number, count = 1, imageStride = imageSizeOf(g),
+): void {
+  const { outH, outW } = outputShape(g);
+  for (let n = 0; n < count; n++) {
+    const image = off + n * imageStride;
+    data.fill(0, image, image + imageSizeOf(g));
+    sweep(data, image, g, col, colOff + n * outH * outW, (count - 1) * outH * outW, false);
+  }
 }
 
 /**
- * Visit every (column entry, pixel) pair: copy pixel -> entry (toCol, 0 outside) or add entry -> pixel.
+ * Visit every (column entry, pixel) pair of one image: copy pixel -> entry (toCol, 0 outside) or add
+ * entry -> pixel. Consecutive rows of the column buffer are outH*outW + rowGap floats apart.
  * For a kernel column kj the output columns whose pixel lies inside the image form one range
  * [oxLo, oxHi), the same on every row, so the inner loops run branch-free over it.
  */
-function sweep(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number, toCol: boolean): void {
+function sweep(data: Float32Array, off: number, g: ConvGeometry, col: Float32Array, colOff: number, rowGap: number, toCol: boolean): void {
   const { channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW } = g;
   const { outH, outW } = outputShape(g);
   let o = colOff;
@@ -132,6 +158,7 @@ function sweep(data: Float32Array, off: number, g: ConvGeometry, col: Float32Arr
             for (let ox = oxLo; ox < oxHi; ox++, p += strideW) data[p] += col[o + ox]!;
           }
         }
+        o += rowGap;
       }
     }
   }

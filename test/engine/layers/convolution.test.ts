@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BATCH_MIN_ROWS, imagesPerBatch } from "../../../src/engine/layers/conv-common.js";
 import { convolutionLayer } from "../../../src/engine/layers/convolution.js";
 import { deconvolutionLayer } from "../../../src/engine/layers/deconvolution.js";
 import { seededRandom } from "../../../src/engine/rng.js";
@@ -133,4 +134,63 @@ describe("Deconvolution", () => {
       expect(r.failures).toEqual([]);
     });
   }
+});
+
+describe("Convolution and Deconvolution over batches of images (one GEMM for several images)", () => {
+  const deconvParam = (cp: object) => ({ ...convParam(cp), name: "deconv", type: "Deconvolution" });
+
+  // At least BATCH_MIN_ROWS column-buffer rows per group, so the images of a blob are unfolded together.
+  for (const [name, layer, param, shape] of [
+    ["convolution, 8 channels 3x3 pad 1", convolutionLayer, convParam({ num_output: 4, kernel_size: [3], pad: [1] }), [3, 8, 4, 4]],
+    ["convolution, group 2 of 8 channels", convolutionLayer, convParam({ num_output: 4, kernel_size: [3], pad: [1], group: 2 }), [3, 16, 3, 4]],
+    ["deconvolution to 8 channels, stride 2", deconvolutionLayer, deconvParam({ num_output: 8, kernel_size: [3], stride: [2] }), [3, 2, 2, 3]],
+  ] as const) {
+    it(`batches its images and has correct gradients: ${name}`, () => {
+      const x = randomBlob([...shape], seededRandom(31));
+      const imageChannels = layer === convolutionLayer ? shape[1] : 8;
+      expect(imageChannels * 9 / (name.includes("group") ? 2 : 1)).toBeGreaterThanOrEqual(BATCH_MIN_ROWS);
+      const r = checkGradients(layer, param, [x], 1, { step: 1e-2, threshold: 1e-2 });
+      expect(r.checked).toBeGreaterThan(0);
+      expect(r.failures).toEqual([]);
+    });
+  }
+
+  it("splits a batch whose column buffer would be too large, with the same results as the definition", () => {
+    const random = seededRandom(37);
+    const x = randomBlob([3, 8, 42, 42], random);
+    const geo = { channels: 8, height: 42, width: 42, kernelH: 3, kernelW: 3, padH: 0, padW: 0, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1 };
+    expect(imagesPerBatch(geo, 1, 40 * 40, 3)).toBe(2); // two images, then one
+    const { layer, tops } = runForward(convolutionLayer, convParam({ num_output: 4, kernel_size: [3] }), [x], replayableContext("TRAIN", 2));
+    const W = layer.params[0]!, bias = layer.params[1]!;
+    const s = { pad: [0, 0], stride: [1, 1], dilation: [1, 1], group: 1 };
+    const ref = directConvolution(x, W, bias.data, s);
+    ref.data.forEach((v, i) => expect(Math.abs(tops[0]!.data[i]! - v)).toBeLessThan(FORWARD_TOLERANCE));
+
+    // Backward against the definition: dW[o,c,i,j] = sum dy[n,o,y,x] x[n,c,y+i,x+j], dx the adjoint, db the sum.
+    const top = tops[0]!;
+    top.diff.set(randomBlob(top.shape, random).data);
+    W.diff.fill(0);
+    bias.diff.fill(0);
+    layer.backward([top], [true], [x]);
+    const [N, C, H, Wd] = x.shape as [number, number, number, number];
+    const O = 4, OH = 40, OW = 40;
+    const dW = new Float64Array(O * C * 9), dx = new Float64Array(N * C * H * Wd), db = new Float64Array(O);
+    for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+      const g = top.diff[((n * O + o) * OH + oy) * OW + ox]!;
+      db[o]! += g;
+      for (let c = 0; c < C; c++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+        const xi = ((n * C + c) * H + oy + i) * Wd + ox + j, wi = ((o * C + c) * 3 + i) * 3 + j;
+        dW[wi]! += g * x.data[xi]!;
+        dx[xi]! += g * W.data[wi]!;
+      }
+    }
+    const close = (got: Float32Array, want: Float64Array) => {
+      let worst = 0;
+      want.forEach((v, i) => { worst = Math.max(worst, Math.abs(got[i]! - v) / (1 + Math.abs(v))); });
+      return worst;
+    };
+    expect(close(W.diff, dW)).toBeLessThan(1e-5);
+    expect(close(x.diff, dx)).toBeLessThan(1e-5);
+    expect(close(bias.diff, db)).toBeLessThan(1e-5);
+  });
 });

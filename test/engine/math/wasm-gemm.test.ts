@@ -3,7 +3,7 @@ import {
   gemm, gemmNaive, gemmTs, getGemmBackend, getWasmGemm, setGemmBackend, WASM_MIN_COLUMNS, WASM_MIN_MULTIPLY_ADDS,
 } from "../../../src/engine/math/gemm.js";
 import { seededRandom } from "../../../src/engine/rng.js";
-import type { GemmFn } from "../../../src/engine/math/wasm/gemm-kernel.js";
+import { createWasmGemmWith, THREAD_MIN_MULTIPLY_ADDS, type GemmFn, type WasmGemm } from "../../../src/engine/math/wasm/gemm-kernel.js";
 
 /** Unit roundoff of float32. */
 const F32_UNIT_ROUNDOFF = 2 ** -24;
@@ -127,6 +127,82 @@ describe("WebAssembly SIMD gemm", () => {
       expect(again.ratio).toBeLessThanOrEqual(1);
     });
   }
+});
+
+/** Index of the first element whose bits differ, or -1 (fast on large arrays, unlike a deep equality). */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+describe("wasm gemm with a helper thread", () => {
+  /** Waits (up to 10 s) for the helper thread to start. */
+  async function started(g: WasmGemm): Promise<boolean> {
+    for (let i = 0; i < 1000 && !g.helperReady(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    return g.helperReady();
+  }
+
+  for (const accumulation of ["f64", "f32"] as const) {
+    it(`gives bit-identical results to the one-thread gemm (${accumulation} sums)`, async () => {
+      const threaded = createWasmGemmWith(accumulation, { threads: true })!;
+      const single = createWasmGemmWith(accumulation, {})!;
+      try {
+        expect(threaded.threaded).toBe(true);
+        expect(await started(threaded)).toBe(true);
+        const random = seededRandom(17);
+        // Large enough to be split; ragged N and M, one or few panels per chunk, all layouts and scalings.
+        const sizes: [number, number, number][] = [[50, 255, 500], [67, 130, 260], [9, 2048, 130], [300, 8, 900], [128, 517, 64]];
+        for (const [M, N, K] of sizes) {
+          expect(M * N * K).toBeGreaterThanOrEqual(THREAD_MIN_MULTIPLY_ADDS);
+          for (const transA of [false, true]) {
+            for (const transB of [false, true]) {
+              const A = randomArray(M * K + 3, random), B = randomArray(K * N + 5, random), C0 = randomArray(M * N + 2, random);
+              for (const [alpha, beta] of [SCALINGS[0]!, SCALINGS[2]!]) {
+                const viaThreads = Float32Array.from(C0), viaOne = Float32Array.from(C0);
+                const before = threaded.splitProducts();
+                threaded.gemm(transA, transB, M, N, K, alpha, A, 3, B, 5, beta, viaThreads, 2);
+                expect(threaded.splitProducts()).toBe(before + 1);
+                single.gemm(transA, transB, M, N, K, alpha, A, 3, B, 5, beta, viaOne, 2);
+                expect(firstDifference(viaThreads, viaOne)).toBe(-1);
+                if (accumulation === "f64" && transA === transB) {
+                  const viaTs = Float32Array.from(C0);
+                  gemmTs(transA, transB, M, N, K, alpha, A, 3, B, 5, beta, viaTs, 2);
+                  expect(firstDifference(viaThreads, viaTs)).toBe(-1);
+                }
+              }
+            }
+          }
+        }
+        expect(single.splitProducts()).toBe(0);
+      } finally {
+        threaded.stopThreads();
+      }
+    }, 60_000);
+  }
+
+  it("keeps small products on the calling thread, and works on after its helper is stopped", async () => {
+    const g = createWasmGemmWith("f64", { threads: true })!;
+    expect(await started(g)).toBe(true);
+    const random = seededRandom(23);
+    const small = 40;
+    const A = randomArray(small * small, random), B = randomArray(small * small, random);
+    const C = new Float32Array(small * small), reference = new Float32Array(small * small);
+    g.gemm(false, false, small, small, small, 1, A, 0, B, 0, 0, C, 0);
+    expect(g.splitProducts()).toBe(0);
+    g.stopThreads();
+    expect(g.helperReady()).toBe(false);
+    const M = 64, N = 512, K = 128;
+    const A2 = randomArray(M * K, random), B2 = randomArray(K * N, random);
+    const C2 = new Float32Array(M * N), reference2 = new Float32Array(M * N);
+    g.gemm(false, false, M, N, K, 1, A2, 0, B2, 0, 0, C2, 0);
+    expect(g.splitProducts()).toBe(0);
+    gemmTs(false, false, M, N, K, 1, A2, 0, B2, 0, 0, reference2, 0);
+    gemmTs(false, false, small, small, small, 1, A, 0, B, 0, 0, reference, 0);
+    expect(C).toEqual(reference);
+    expect(C2).toEqual(reference2);
+  });
 });
 
 describe("gemm backend selection", () => {

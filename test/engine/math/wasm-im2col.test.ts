@@ -78,6 +78,35 @@ describe("WebAssembly im2col / col2im", () => {
     });
   }
 
+  for (const backend of ["wasm", "ts"] as const) {
+    it(`unfolds and folds a batch of images side by side, as one image at a time does (${backend})`, () => {
+      setGemmBackend(backend);
+      const g = GEOMETRIES[3]!;
+      const count = 3, imageFloats = g.channels * g.height * g.width, stride = imageFloats + 7, entries = columnEntries(g);
+      const rows = g.channels * g.kernelH * g.kernelW, P = entries / rows;
+      const images = Float32Array.from({ length: 2 + count * stride }, () => random() * 2 - 1);
+      const batch = new Float32Array(1 + count * entries).fill(Number.NaN);
+      im2col(images, 2, g, batch, 1, count, stride);
+      for (let n = 0; n < count; n++) {
+        const single = unfoldByDefinition(images.subarray(2 + n * stride), g);
+        for (let r = 0; r < rows; r++) {
+          expect([...batch.subarray(1 + r * count * P + n * P, 1 + r * count * P + (n + 1) * P)]).toEqual([...single.subarray(r * P, (r + 1) * P)]);
+        }
+      }
+      // Folding the batch gives each image what folding its own columns gives; the gaps between images stay untouched.
+      const folded = new Float32Array(2 + count * stride).fill(Number.NaN);
+      col2im(batch, 1, g, folded, 2, count, stride);
+      for (let n = 0; n < count; n++) {
+        const own = new Float32Array(entries);
+        for (let r = 0; r < rows; r++) own.set(batch.subarray(1 + r * count * P + n * P, 1 + r * count * P + (n + 1) * P), r * P);
+        const single = new Float32Array(imageFloats);
+        col2imTs(own, 0, g, single, 0);
+        expect([...folded.subarray(2 + n * stride, 2 + n * stride + imageFloats)]).toEqual([...single]);
+        expect(Number.isNaN(folded[2 + n * stride + imageFloats]!)).toBe(true);
+      }
+    });
+  }
+
   it("gives the same columns under the auto and ts backends", () => {
     const g = GEOMETRIES[0]!;
     const image = Float32Array.from({ length: g.channels * g.height * g.width }, () => random());

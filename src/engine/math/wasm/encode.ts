@@ -170,8 +170,11 @@ export interface FunctionDef {
 
 /** A module with one imported linear memory and exported functions. */
 export interface ModuleDef {
-  /** Import (module, field) names of the memory, and its initial size in 64 KiB pages. */
-  memory: { module: string; field: string; minPages: number };
+  /**
+   * Import (module, field) names of the memory, and its initial size in 64 KiB
+   * pages; `shared` memories (for threads) must give a maximum size.
+   */
+  memory: { module: string; field: string; minPages: number; maxPages?: number; shared?: boolean };
   functions: FunctionDef[];
 }
 
@@ -180,7 +183,11 @@ const SECTION = { type: 1, import: 2, function: 3, export: 7, code: 10 } as cons
 /** Encodes a module to its binary form. Each function gets its own type entry. */
 export function encodeModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
   const types = def.functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
-  const memoryImport = [...name(def.memory.module), ...name(def.memory.field), 0x02, 0x00, ...uleb(def.memory.minPages)];
+  const { minPages, maxPages, shared } = def.memory;
+  if (shared && maxPages === undefined) throw new Error("encodeModule: a shared memory needs maxPages");
+  // Limits: flag 0 (minimum), 1 (minimum and maximum), 3 (shared, minimum and maximum).
+  const limits = maxPages === undefined ? [0x00, ...uleb(minPages)] : [shared ? 0x03 : 0x01, ...uleb(minPages), ...uleb(maxPages)];
+  const memoryImport = [...name(def.memory.module), ...name(def.memory.field), 0x02, ...limits];
   const funcTypeIndices = def.functions.map((_, i) => uleb(i));
   const exports = def.functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = def.functions.map((f) => {

@@ -31,7 +31,8 @@ import {
   addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f32, f64, i32, op, v128,
   type FunctionDef, type ValType,
 } from "./encode.js";
-import { PAGE_BYTES, wasmApi } from "./runtime.js";
+import { startHelperThread, type HelperThread, type PanelJob, type PanelRunner } from "./helper-thread.js";
+import { PAGE_BYTES, wasmApi, type WasmMemory } from "./runtime.js";
 
 /** How the kernel sums: float64 (as the TypeScript gemm; the default) or float32 (as a float BLAS; about twice as fast). */
 export type Accumulation = "f64" | "f32";
@@ -154,11 +155,17 @@ function packFunction(name: string, width: number, widen: boolean): FunctionDef 
   return { name, params: [i32, i32, i32, i32, i32, i32, i32], results: [], locals: [i32, i32, i32, i32, i32], body };
 }
 
-/** Bytes of the module: exports `kernel`, `packA` (MR wide) and `packB` (NR wide), over an imported memory env.memory. */
-export function gemmKernelModuleBytes(accumulation: Accumulation = "f64"): Uint8Array<ArrayBuffer> {
+/** Largest shared memory (64 KiB pages) a threaded gemm may grow to: 2 GiB, reserved as address space only. */
+export const SHARED_MAX_PAGES = 32768;
+
+/**
+ * Bytes of the module: exports `kernel`, `packA` (MR wide) and `packB` (NR wide), over an imported memory
+ * env.memory, which is a shared one (of at most SHARED_MAX_PAGES) when `shared`.
+ */
+export function gemmKernelModuleBytes(accumulation: Accumulation = "f64", shared = false): Uint8Array<ArrayBuffer> {
   const { mr, nr } = TILES[accumulation];
   return encodeModule({
-    memory: { module: "env", field: "memory", minPages: 1 },
+    memory: shared ? { module: "env", field: "memory", minPages: 1, maxPages: SHARED_MAX_PAGES, shared: true } : { module: "env", field: "memory", minPages: 1 },
     functions: [kernelFunction(accumulation), packFunction("packA", mr, accumulation === "f64"), packFunction("packB", nr, accumulation === "f64")],
   });
 }
@@ -202,23 +209,128 @@ function layout(mr: number, nr: number, valueBytes: number, M: number, N: number
 }
 
 /**
+ * Below this many multiply-adds a product is not split between threads: the
+ * operands the helper reads were just written by the calling thread, and
+ * moving them between the cores' caches costs more than the helper saves on
+ * small products (measured: a 50 x 64 x 500 product gains nothing).
+ */
+export const THREAD_MIN_MULTIPLY_ADDS = 1 << 21;
+
+export interface WasmGemmOptions {
+  /** Also run a helper thread and split large products with it (bit-identical results). */
+  threads?: boolean;
+}
+
+/** A wasm gemm, and its helper thread when it has one. */
+export interface WasmGemm {
+  gemm: GemmFn;
+  /** Whether a helper thread was started (it may still be starting up). */
+  threaded: boolean;
+  /** Whether the helper thread is running and taking work. */
+  helperReady(): boolean;
+  /** Products split with the helper thread so far. */
+  splitProducts(): number;
+  /** Stops the helper thread, if any; the gemm then runs on the calling thread only. */
+  stopThreads(): void;
+}
+
+/**
  * Instantiates the module over its own growable memory and returns a gemm with
  * the engine's signature, or null when WebAssembly SIMD is not available.
  * The returned function is not re-entrant (one scratch memory per instance).
  */
 export function createWasmGemm(accumulation: Accumulation = "f64"): GemmFn | null {
+  return createWasmGemmWith(accumulation, {})?.gemm ?? null;
+}
+
+/**
+ * createWasmGemm with options. With `threads`, products of at least
+ * THREAD_MIN_MULTIPLY_ADDS run in a second instance over a shared memory,
+ * split with a helper thread (./helper-thread.ts); smaller ones stay in a
+ * private memory, whose copies are faster. Where shared memory or worker
+ * threads are unavailable everything runs in the private instance.
+ */
+export function createWasmGemmWith(accumulation: Accumulation, options: WasmGemmOptions): WasmGemm | null {
   if (wasmApi === undefined || !wasmSimdAvailable()) return null;
+  const single = instantiate(accumulation, null);
+  let threaded: GemmFn | null = null;
+  let helper: HelperThread | null = null;
+  if (options.threads && typeof SharedArrayBuffer === "function") {
+    try {
+      const bytes = gemmKernelModuleBytes(accumulation, true);
+      if (wasmApi.validate(bytes)) {
+        const memory = new wasmApi.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true });
+        const module = new wasmApi.Module(bytes);
+        helper = startHelperThread(module, memory);
+        if (helper !== null) threaded = instantiate(accumulation, { module, memory, helper: () => helper });
+      }
+    } catch {
+      helper?.stop();
+      helper = null;
+      threaded = null;
+    }
+  }
+  let split = 0;
+  const gemm: GemmFn = (transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff) => {
+    if (threaded !== null && helper !== null && M * N * K >= THREAD_MIN_MULTIPLY_ADDS && helper.ready()) {
+      split++;
+      threaded(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
+    } else {
+      single(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
+    }
+  };
+  return {
+    gemm,
+    threaded: helper !== null,
+    helperReady: () => helper !== null && helper.ready(),
+    splitProducts: () => split,
+    stopThreads() {
+      helper?.stop();
+      helper = null;
+    },
+  };
+}
+
+/** A shared instance: its module and memory, and the helper thread (null once it failed or was stopped). */
+interface SharedSetup {
+  module: object;
+  memory: WasmMemory;
+  helper: () => HelperThread | null;
+}
+
+/** One instance of the module with its scratch memory, as a gemm; with `shared`, products are split with the helper. */
+function instantiate(accumulation: Accumulation, shared: SharedSetup | null): GemmFn {
+  const api = wasmApi!;
   const { mr: MR, nr: NR } = TILES[accumulation];
   // f64 panels hold doubles, so they are always packed; f32 panels are read in place where the layout allows.
   const valueBytes = accumulation === "f64" ? 8 : 4, alwaysPack = accumulation === "f64";
-  const memory = new wasmApi.Memory({ initial: 16 });
-  const { exports } = new wasmApi.Instance(new wasmApi.Module(gemmKernelModuleBytes(accumulation)), { env: { memory } });
+  const mem = shared?.memory ?? new api.Memory({ initial: 16 });
+  const module = shared?.module ?? new api.Module(gemmKernelModuleBytes(accumulation));
+  const { exports } = new api.Instance(module, { env: { memory: mem } });
   const kernel = exports["kernel"] as Kernel;
   const packA = exports["packA"] as Pack;
   const packB = exports["packB"] as Pack;
-  let heap = new Float32Array(memory.buffer);
+  let heap = new Float32Array(mem.buffer);
 
-  return function gemmWasm(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff): void {
+  /** Panels [q0, q0 + n) of a product: pack them if needed, then multiply them against all of A. */
+  const runPanels: PanelRunner = (j, q0, n) => {
+    if (j.packedB >= 0) {
+      packB(j.rawB + q0 * j.rawPanelStep, j.packedB + q0 * j.packedPanelBytes, n, j.k, j.rawPanelStep, j.rawKStep, j.itemStep);
+    }
+    kernel(j.a, j.aPanelStep, j.aKStep, j.b + q0 * j.bPanelStep, j.bPanelStep, j.bKStep, j.c + q0 * j.cPanelBytes, j.ldc, j.mPanels, n, j.k, j.alpha, j.beta);
+  };
+  // One job record, reused: no allocation per product.
+  const job: PanelJob = {
+    panels: 0, rawB: 0, packedB: -1, rawPanelStep: 0, rawKStep: 0, itemStep: 0,
+    a: 0, aPanelStep: 0, aKStep: 0, b: 0, bPanelStep: 0, bKStep: 0, c: 0, ldc: 0, mPanels: 0, k: 0,
+    packedPanelBytes: 0, cPanelBytes: 0, alpha: 1, beta: 0,
+  };
+
+  return function gemmWasm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number,
+    alpha: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
+    beta: number, C: Float32Array, cOff: number,
+  ): void {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
       // op(A) * op(B) is zero: C = beta * C (overwritten when beta is 0).
@@ -227,9 +339,9 @@ export function createWasmGemm(accumulation: Accumulation = "f64"): GemmFn | nul
     }
     const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR), Np = nPanels * NR;
     const at = layout(MR, NR, valueBytes, M, N, K);
-    if (at.end > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((at.end - memory.buffer.byteLength) / PAGE_BYTES));
-      heap = new Float32Array(memory.buffer);
+    if (at.end > mem.buffer.byteLength) {
+      mem.grow(Math.ceil((at.end - mem.buffer.byteLength) / PAGE_BYTES));
+      heap = new Float32Array(mem.buffer);
     }
     const h = heap;
     h.set(A.subarray(aOff, aOff + M * K), at.rawA >> 2);
@@ -244,14 +356,32 @@ export function createWasmGemm(accumulation: Accumulation = "f64"): GemmFn | nul
       packA(aAt, at.packedA, mPanels, K, aPanelStep, aKStep, ai * 4);
       aAt = at.packedA; aPanelStep = MR * K * valueBytes; aKStep = MR * valueBytes;
     }
-    let bAt = at.rawB, bPanelStep = NR * bj * 4, bKStep = bk * 4;
-    if (alwaysPack || bj !== 1) {
-      packB(bAt, at.packedB, nPanels, K, bPanelStep, bKStep, bj * 4);
-      bAt = at.packedB; bPanelStep = NR * K * valueBytes; bKStep = NR * valueBytes;
-    }
+    const packNeeded = alwaysPack || bj !== 1;
+    job.panels = nPanels;
+    job.rawB = at.rawB; job.rawPanelStep = NR * bj * 4; job.rawKStep = bk * 4; job.itemStep = bj * 4;
+    job.packedB = packNeeded ? at.packedB : -1; job.packedPanelBytes = NR * K * valueBytes;
+    job.a = aAt; job.aPanelStep = aPanelStep; job.aKStep = aKStep;
+    job.b = packNeeded ? at.packedB : at.rawB;
+    job.bPanelStep = packNeeded ? NR * K * valueBytes : NR * bj * 4;
+    job.bKStep = packNeeded ? NR * valueBytes : bk * 4;
+    job.c = at.product; job.ldc = Np * 4; job.cPanelBytes = NR * 4; job.mPanels = mPanels; job.k = K;
+    job.alpha = alpha; job.beta = beta;
     const product = at.product >> 2;
     if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
-    kernel(aAt, aPanelStep, aKStep, bAt, bPanelStep, bKStep, at.product, Np * 4, mPanels, nPanels, K, alpha, beta);
+    const helper = shared?.helper() ?? null;
+    if (helper !== null && nPanels >= 2) {
+      try {
+        helper.run(job, runPanels);
+      } catch (error) {
+        // A helper that failed is not used again; the product is redone here, from the same inputs.
+        helper.stop();
+        if (!(error instanceof Error && error.message.startsWith("gemm:"))) throw error;
+        if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
+        runPanels(job, 0, nPanels);
+      }
+    } else {
+      runPanels(job, 0, nPanels);
+    }
     if (N === Np) C.set(h.subarray(product, product + M * N), cOff);
     else for (let i = 0; i < M; i++) C.set(h.subarray(product + i * Np, product + i * Np + N), cOff + i * N);
   };

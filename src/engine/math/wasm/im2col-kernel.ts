@@ -21,13 +21,15 @@ const ZERO_CELL = 0, SINK_CELL = 16;
 const DATA_START = 32;
 
 /**
- * `name(image, col, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW, outH, outW)`,
+ * `name(image, col, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, rowGap)`,
  * addresses in bytes, every count at least 1. toCol: col = unfold(image); otherwise image += fold(col).
+ * Consecutive rows of the column buffer are outH*outW floats plus rowGap bytes apart.
  */
 function sweepFunction(name: string, toCol: boolean): FunctionDef {
   const IMAGE = 0, COL = 1, CHANNELS = 2, H = 3, W = 4, KH = 5, KW = 6, PH = 7, PW = 8, SH = 9, SW = 10, DH = 11, DW = 12, OUT_H = 13, OUT_W = 14;
-  const C = 15, KI = 16, KJ = 17, OY = 18, OX = 19, PLANE = 20, Y = 21, X = 22, ROW = 23, Y_INSIDE = 24, PIXEL = 25;
-  const SRC = 26, LEFT = 27;
+  const ROW_GAP = 15;
+  const C = 16, KI = 17, KJ = 18, OY = 19, OX = 20, PLANE = 21, Y = 22, X = 23, ROW = 24, Y_INSIDE = 25, PIXEL = 26;
+  const SRC = 27, LEFT = 28;
   const pixelAddress = code(
     get(ROW), get(X), op.i32Const(2), op.i32Shl(), op.i32Add(),
     op.i32Const(toCol ? ZERO_CELL : SINK_CELL),
@@ -92,6 +94,7 @@ function sweepFunction(name: string, toCol: boolean): FunctionDef {
     addToLocal(Y, get(SH)),
     countUpAndLoop(OY, OUT_H),
     op.end(),
+    addToLocal(COL, get(ROW_GAP)),
     countUpAndLoop(KJ, KW),
     op.end(),
     countUpAndLoop(KI, KH),
@@ -100,7 +103,7 @@ function sweepFunction(name: string, toCol: boolean): FunctionDef {
     countUpAndLoop(C, CHANNELS),
     op.end(),
   );
-  return { name, params: Array(15).fill(i32), results: [], locals: Array(13).fill(i32), body };
+  return { name, params: Array(16).fill(i32), results: [], locals: Array(13).fill(i32), body };
 }
 
 /** Bytes of the module: exports `im2col` and `col2im` over an imported memory env.memory. */
@@ -113,10 +116,16 @@ export function im2colModuleBytes(): Uint8Array<ArrayBuffer> {
 
 type Sweep = (image: number, col: number, ...geometryAndOutput: number[]) => void;
 
-/** im2col and col2im with the signatures of ../im2col.ts plus the output size. */
+/** im2col and col2im with the meaning of ../im2col.ts, given the output size: `count` images imageStride floats apart. */
 export interface WasmIm2col {
-  im2col(data: Float32Array, off: number, g: ConvGeometry, outH: number, outW: number, col: Float32Array, colOff: number): void;
-  col2im(col: Float32Array, colOff: number, g: ConvGeometry, outH: number, outW: number, data: Float32Array, off: number): void;
+  im2col(
+    data: Float32Array, off: number, g: ConvGeometry, outH: number, outW: number, col: Float32Array, colOff: number,
+    count: number, imageStride: number,
+  ): void;
+  col2im(
+    col: Float32Array, colOff: number, g: ConvGeometry, outH: number, outW: number, data: Float32Array, off: number,
+    count: number, imageStride: number,
+  ): void;
 }
 
 /** Instantiates the module over its own growable memory; null when WebAssembly is unavailable. Not re-entrant. */
@@ -139,25 +148,41 @@ export function createWasmIm2col(): WasmIm2col | null {
     }
     return { image, col };
   }
-  const args = (g: ConvGeometry, outH: number, outW: number): number[] => [
+  const args = (g: ConvGeometry, outH: number, outW: number, count: number): number[] => [
     g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, outH, outW,
+    (count - 1) * outH * outW * 4,
   ];
+  /** Copies `count` images (imageStride floats apart) between the caller's array and consecutive images in wasm memory. */
+  function copyImages(toWasm: boolean, data: Float32Array, off: number, imageFloats: number, count: number, imageStride: number, at: number): void {
+    if (imageStride === imageFloats) {
+      if (toWasm) heap.set(data.subarray(off, off + count * imageFloats), at);
+      else data.set(heap.subarray(at, at + count * imageFloats), off);
+      return;
+    }
+    for (let n = 0; n < count; n++) {
+      const from = off + n * imageStride, there = at + n * imageFloats;
+      if (toWasm) heap.set(data.subarray(from, from + imageFloats), there);
+      else data.set(heap.subarray(there, there + imageFloats), from);
+    }
+  }
 
   return {
-    im2col(data, off, g, outH, outW, col, colOff): void {
-      const imageFloats = g.channels * g.height * g.width, colFloats = g.channels * g.kernelH * g.kernelW * outH * outW;
-      const at = reserve(imageFloats, colFloats);
-      heap.set(data.subarray(off, off + imageFloats), at.image);
-      unfold(at.image * 4, at.col * 4, ...args(g, outH, outW));
+    im2col(data, off, g, outH, outW, col, colOff, count, imageStride): void {
+      const imageFloats = g.channels * g.height * g.width, P = outH * outW, colFloats = g.channels * g.kernelH * g.kernelW * P * count;
+      const at = reserve(imageFloats * count, colFloats);
+      copyImages(true, data, off, imageFloats, count, imageStride, at.image);
+      const rest = args(g, outH, outW, count);
+      for (let n = 0; n < count; n++) unfold((at.image + n * imageFloats) * 4, (at.col + n * P) * 4, ...rest);
       col.set(heap.subarray(at.col, at.col + colFloats), colOff);
     },
-    col2im(col, colOff, g, outH, outW, data, off): void {
-      const imageFloats = g.channels * g.height * g.width, colFloats = g.channels * g.kernelH * g.kernelW * outH * outW;
-      const at = reserve(imageFloats, colFloats);
-      heap.fill(0, at.image, at.image + imageFloats);
+    col2im(col, colOff, g, outH, outW, data, off, count, imageStride): void {
+      const imageFloats = g.channels * g.height * g.width, P = outH * outW, colFloats = g.channels * g.kernelH * g.kernelW * P * count;
+      const at = reserve(imageFloats * count, colFloats);
+      heap.fill(0, at.image, at.image + imageFloats * count);
       heap.set(col.subarray(colOff, colOff + colFloats), at.col);
-      fold(at.image * 4, at.col * 4, ...args(g, outH, outW));
-      data.set(heap.subarray(at.image, at.image + imageFloats), off);
+      const rest = args(g, outH, outW, count);
+      for (let n = 0; n < count; n++) fold((at.image + n * imageFloats) * 4, (at.col + n * P) * 4, ...rest);
+      copyImages(false, data, off, imageFloats, count, imageStride, at.image);
     },
   };
 }

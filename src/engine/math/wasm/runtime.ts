@@ -4,9 +4,12 @@
  * `wasmApi` is undefined where the runtime has no WebAssembly at all.
  */
 
-/** A linear memory; `buffer` is replaced (the old one detached) when it grows. */
+/**
+ * A linear memory; `buffer` is replaced (the old one detached) when it grows.
+ * A shared memory's buffer is a SharedArrayBuffer, which grows in place.
+ */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
 
@@ -15,7 +18,7 @@ export interface WasmApi {
   validate(bytes: Uint8Array<ArrayBuffer>): boolean;
   Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 /** The runtime's WebAssembly namespace, if any. */
