@@ -12,6 +12,8 @@
 import type { LayerDefinition } from "../types.js";
 import { countOf, reshapeBlob } from "../blob.js";
 import { bool, check, has, num, str, sub, wants } from "./params.js";
+import { getGemmBackend } from "../math/gemm.js";
+import { getWasmMaxPool } from "../math/wasm/pool-kernel.js";
 
 /** Pooling geometry of one plane. */
 export interface PoolGeometry {
@@ -69,6 +71,17 @@ function averageWindows(g: PoolGeometry, planes: number, image: Float32Array, im
   }
 }
 
+/** Runs a wasm sweep; false when its memory could not grow (nothing was written then). */
+function tryWasm(sweep: () => void): boolean {
+  try {
+    sweep();
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
 export const poolingLayer: LayerDefinition = {
   type: "Pooling",
   bottoms: { exact: 1 },
@@ -119,6 +132,12 @@ export const poolingLayer: LayerDefinition = {
       forward(bot, top) {
         const x = bot[0]!.data, y = top[0]!.data;
         if (method === "AVE") { avePoolForward(g, planes, x, 0, y, 0); return; }
+        // The WebAssembly sweep (bit-identical, no data-dependent branches) unless wasm is turned off.
+        const wasm = getGemmBackend() === "ts" ? null : getWasmMaxPool();
+        if (wasm !== null && tryWasm(() => wasm({ planes, ...g }, x, y, argmax))) {
+          if (top[1]) for (let i = 0; i < argmax.length; i++) top[1].data[i] = argmax[i]!;
+          return;
+        }
         // Geometry in local constants: the hot loop reads no object properties or closure variables.
         const H = g.height, W = g.width, outH = g.outH, outW = g.outW;
         const kH = kernelH, kW = kernelW, sH = strideH, sW = strideW, pH = padH, pW = padW;

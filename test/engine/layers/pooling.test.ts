@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pooledSize, poolingLayer } from "../../../src/engine/layers/pooling.js";
 import { seededRandom } from "../../../src/engine/rng.js";
+import { getGemmBackend, setGemmBackend } from "../../../src/engine/math/gemm.js";
+import { getWasmMaxPool } from "../../../src/engine/math/wasm/pool-kernel.js";
 import { blobOf, checkGradients, distinctBlob, randomBlob, replayableContext, runForward } from "../gradient-check.js";
 
 const ctx = () => replayableContext("TRAIN", 1);
@@ -93,4 +95,51 @@ describe("Pooling gradients", () => {
       expect(r.failures).toEqual([]);
     });
   }
+});
+
+describe("MAX pooling in WebAssembly", () => {
+  const FLT_MAX = 3.4028234663852886e38;
+  /** Random values with ties, signed zeros, infinities, NaN and -FLT_MAX mixed in. */
+  function awkwardBlob(shape: number[], random: () => number) {
+    const b = randomBlob(shape, random);
+    const specials = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, -FLT_MAX, 0.25, 0.25];
+    for (let i = 0; i < b.data.length; i++) if (random() < 0.15) b.data[i] = specials[Math.floor(random() * specials.length)]!;
+    return b;
+  }
+  /** Output and argmax of a MAX pooling forward, under one gemm backend ("ts": the TypeScript loop). */
+  function forwardUnder(backend: "auto" | "ts", pp: object, x: ReturnType<typeof randomBlob>) {
+    const initial = getGemmBackend();
+    setGemmBackend(backend);
+    try {
+      const { tops } = runForward(poolingLayer, pool({ pool: "MAX", ...pp }), [x], ctx(), 2);
+      return { y: tops[0]!.data, mask: tops[1]!.data };
+    } finally {
+      setGemmBackend(initial);
+    }
+  }
+
+  for (const pp of [
+    { kernel_size: 2, stride: 2 },
+    { kernel_size: 3, stride: 2 },
+    { kernel_size: 3, stride: 1, pad: 1 },
+    { kernel_size: 2, stride: 2, pad: 1 },
+    { kernel_h: 3, kernel_w: 2, stride_h: 1, stride_w: 3 },
+    { kernel_size: 3, stride: 2, round_mode: "FLOOR" },
+    { global_pooling: true },
+  ]) {
+    it(`gives the TypeScript loop's outputs and argmax bit for bit: ${JSON.stringify(pp)}`, () => {
+      const x = awkwardBlob([3, 2, 11, 13], seededRandom(41));
+      const viaWasm = forwardUnder("auto", pp, x);
+      const viaTs = forwardUnder("ts", pp, x);
+      expect(new Uint32Array(viaWasm.y.buffer, viaWasm.y.byteOffset, viaWasm.y.length)).toEqual(new Uint32Array(viaTs.y.buffer, viaTs.y.byteOffset, viaTs.y.length));
+      expect(viaWasm.mask).toEqual(viaTs.mask);
+      // The special values do reach the outputs: NaN is never picked, a window of -Inf/-FLT_MAX keeps index -1.
+      expect(viaTs.y.some((v) => v === Number.POSITIVE_INFINITY)).toBe(true);
+      expect(viaTs.y.every((v) => !Number.isNaN(v))).toBe(true);
+    });
+  }
+
+  it("is the sweep the layer runs by default", () => {
+    expect(getWasmMaxPool()).not.toBeNull();
+  });
 });

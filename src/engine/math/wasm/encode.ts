@@ -126,6 +126,7 @@ export const op = {
   i32And: (): number[] => [0x71],
   i32Shl: (): number[] => [0x74],
   f32Eq: (): number[] => [0x5b],
+  f32Gt: (): number[] => [0x5e],
   f64Eq: (): number[] => [0x61],
   f32Add: (): number[] => [0x92],
   f32Sub: (): number[] => [0x93],
@@ -146,6 +147,14 @@ export const op = {
     return simd(0x0c, ...bytes);
   },
   f32x4Splat: (): number[] => simd(0x13),
+  f32x4ReplaceLane: (lane: number): number[] => simd(0x20, lane),
+  /** Lane-wise a > b: all ones where true (false for NaN). */
+  f32x4Gt: (): number[] => simd(0x44),
+  i32x4Splat: (): number[] => simd(0x11),
+  i32x4ReplaceLane: (lane: number): number[] => simd(0x1c, lane),
+  i32x4Add: (): number[] => simd(0xae),
+  /** Pops a, b, mask; pushes (a & mask) | (b & ~mask). */
+  v128Bitselect: (): number[] => simd(0x52),
   f32x4Add: (): number[] => simd(0xe4),
   f32x4Sub: (): number[] => simd(0xe5),
   f32x4Mul: (): number[] => simd(0xe6),
