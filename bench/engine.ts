@@ -7,6 +7,7 @@
  * with per-layer statistics; each on one thread and with the gemm's helper
  * thread (BNLINT_THREADS=1 and 2).
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -191,10 +192,34 @@ function runWith(threads: 1 | 2): void {
     label: "bench",
     syntheticShape: () => ({ channels: 1, height: 28, width: 28, labels: 10 }),
   });
-  const t0 = performance.now();
-  const probe = runProbeOnce(probeInput(LENET));
-  const probeMs = performance.now() - t0;
-  console.log(`  LeNet 30-iteration probe (batch 64, every layer watched): ${probeMs.toFixed(0)} ms, ${probe.run.iterations} iterations, verdict ${probe.run.verdict} (target < ${PROBE_TARGET_MS} ms: ${probeMs < PROBE_TARGET_MS ? "met" : "not met"})`);
+  // Best and median of three: this machine is shared, and single runs swing by a fifth.
+  const runs: number[] = [];
+  let probe: ReturnType<typeof runProbeOnce> | undefined;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    probe = runProbeOnce(probeInput(LENET));
+    runs.push(performance.now() - t0);
+  }
+  runs.sort((a, b) => a - b);
+  const probeMs = runs[0]!;
+  console.log(`  LeNet 30-iteration probe (batch 64, every layer watched; engine already warm): best ${probeMs.toFixed(0)} ms, median ${runs[1]!.toFixed(0)} ms of 3, ${probe!.run.iterations} iterations, verdict ${probe!.run.verdict} (target < ${PROBE_TARGET_MS} ms: ${probeMs < PROBE_TARGET_MS ? "met" : "not met"})`);
+  // The same as the first probe of a fresh process: loading, kernel generation and JIT warm-up included.
+  const colds: { ms: number; verdict: string }[] = [];
+  let failure = "";
+  for (let r = 0; r < 3 && !failure; r++) {
+    const child = spawnSync(process.execPath, [fileURLToPath(new URL("./probe-cold.js", import.meta.url))], {
+      env: { ...process.env, BNLINT_THREADS: String(threads) },
+      encoding: "utf8",
+    });
+    if (child.status === 0) colds.push(JSON.parse(child.stdout.trim().split("\n").pop()!) as { ms: number; verdict: string });
+    else failure = child.stderr.trim().split("\n").pop() ?? `exit ${child.status}`;
+  }
+  colds.sort((a, b) => a.ms - b.ms);
+  console.log(
+    failure === ""
+      ? `  LeNet 30-iteration probe, first in a fresh process (loading and JIT warm-up included): best ${colds[0]!.ms.toFixed(0)} ms, median ${colds[1]!.ms.toFixed(0)} ms of 3, verdict ${colds[0]!.verdict} (target < ${PROBE_TARGET_MS} ms: ${colds[0]!.ms < PROBE_TARGET_MS ? "met" : "not met"})`
+      : `  LeNet probe in a fresh process failed: ${failure}`,
+  );
   // The same at the probe's default batch (the net's, at most 32).
   const lenet32 = structuredClone(LENET) as PlainMessage;
   for (const layer of lenet32["layer"] as PlainMessage[]) if (layer["data_param"]) (layer["data_param"] as PlainMessage)["batch_size"] = 32;
