@@ -35,6 +35,8 @@ function cursorOverEntries(entries: Iterable<{ key: Uint8Array; value: Uint8Arra
     valueBuf: new Uint8Array(0),
     valueStart: 0,
     valueEnd: 0,
+    runBuf: new Uint8Array(0),
+    nextRun: () => -1,
     next() {
       const r = it.next();
       if (r.done) return false;
@@ -333,8 +335,16 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
  * it once and keeps it (a loop inside a function that goes on to unrelated
  * work is recompiled on every call).
  */
+/** Records fetched per nextRun call: a leaf page holds fewer in any Caffe dataset. */
+const RUN = 64;
+
 function scanRecords(cursor: LmdbCursor, s: ScanState): void {
-  const key = () => cursor.keyBuf.subarray(cursor.keyStart, cursor.keyEnd);
+  // The current record's key, as the reader gave it.
+  const at: { buf: Uint8Array; start: number; end: number } = { buf: new Uint8Array(0), start: 0, end: 0 };
+  const key = () => at.buf.subarray(at.start, at.end);
+  const run = new Int32Array(4 * RUN);
+  let runLength = 0;
+  let runNext = 0;
   const f = newDatumFields();
   const heads = newDatumHeadCache();
   const { maxRecords, maxBytes, limit, storage, smallLabelCounts, pixelProbability, random } = s;
@@ -347,11 +357,32 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
   // not encoded, of the reference shape, of the right size).
   let previousClean = false;
   const previous = { channels: 0, height: 0, width: 0, dataLength: 0, floatCount: 0 };
-  while (scanned < maxRecords && bytesRead < maxBytes && cursor.next()) {
+  while (scanned < maxRecords && bytesRead < maxBytes) {
+    // Records come a leaf page at a time from nextRun; one with an overflow value from next().
+    let buf: Uint8Array, start: number, end: number;
+    if (runNext < runLength) {
+      const o = 4 * runNext++;
+      buf = cursor.runBuf;
+      at.buf = buf;
+      at.start = run[o]!;
+      at.end = run[o + 1]!;
+      start = run[o + 2]!;
+      end = run[o + 3]!;
+    } else {
+      const room = maxRecords - scanned;
+      runLength = cursor.nextRun(room < RUN ? run.subarray(0, 4 * room) : run);
+      runNext = 0;
+      if (runLength > 0) continue;
+      runLength = 0;
+      if (!cursor.next()) break;
+      buf = cursor.valueBuf;
+      start = cursor.valueStart;
+      end = cursor.valueEnd;
+      at.buf = cursor.keyBuf;
+      at.start = cursor.keyStart;
+      at.end = cursor.keyEnd;
+    }
     scanned++;
-    const buf = cursor.valueBuf;
-    const start = cursor.valueStart;
-    const end = cursor.valueEnd;
     bytesRead += end - start;
     if (s.firstKeys.length < 3) s.firstKeys.push(keyText(key()));
     if (end - start > s.maxValueBytes) s.maxValueBytes = end - start;

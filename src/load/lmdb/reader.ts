@@ -249,6 +249,16 @@ export function openLmdb(envPath: string): LmdbEnv {
  */
 export interface LmdbCursor {
   next(): boolean;
+  /**
+   * The batch form of next(), for scans: the next records of the current leaf
+   * page (moving to the next leaf first when it is done) whose values lie in
+   * the page itself, at most out.length / 4 of them. Record r's key is
+   * runBuf[out[4r] .. out[4r+1]) and its value runBuf[out[4r+2] .. out[4r+3]).
+   * Returns how many; 0 at the end of the database; -1 when the next record's
+   * value is on overflow pages (next() then returns that record). The two
+   * forms may be mixed; views stay valid until the next call of either.
+   */
+  nextRun(out: Int32Array): number;
   close(): void;
   keyBuf: Uint8Array;
   keyStart: number;
@@ -256,6 +266,8 @@ export interface LmdbCursor {
   valueBuf: Uint8Array;
   valueStart: number;
   valueEnd: number;
+  /** The buffer nextRun's offsets refer to. */
+  runBuf: Uint8Array;
 }
 
 /** Stack frame of the tree walk: a branch page and the next child to visit. */
@@ -292,11 +304,14 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     valueBuf: EMPTY,
     valueStart: 0,
     valueEnd: 0,
+    runBuf: EMPTY,
     next: () => false,
+    nextRun: () => 0,
     close: () => {
       if (fd >= 0) fs.closeSync(fd);
       fd = -1;
       cursor.next = () => false;
+      cursor.nextRun = () => 0;
     },
   };
   if (stat.rootPage === null) return cursor;
@@ -328,7 +343,12 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     const bit = 1 << (pgno & 7);
     if (visited[pgno >>> 3]! & bit) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
     visited[pgno >>> 3]! |= bit;
-    if (readU64(buf, base) !== pgno) fail(`page ${pgno} carries page number ${readU64(buf, base)} in its header`);
+    // The header's page number, as two 32-bit halves (no 64-bit arithmetic on this per-page path).
+    const low = (buf[base]! | (buf[base + 1]! << 8) | (buf[base + 2]! << 16) | (buf[base + 3]! << 24)) >>> 0;
+    const high = (buf[base + 4]! | (buf[base + 5]! << 8) | (buf[base + 6]! << 16) | (buf[base + 7]! << 24)) >>> 0;
+    if (low !== pgno % 0x100000000 || high !== Math.floor(pgno / 0x100000000)) {
+      fail(`page ${pgno} carries page number ${readU64(buf, base)} in its header`);
+    }
     const flags = readU16(buf, base + 10);
     if (flags & P_LEAF2) {
       cursor.close();
@@ -359,10 +379,11 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
   let started = false;
 
   /** Descends from page `pgno` (at depth stack.length + 1) to its leftmost leaf. */
+  const depth = stat.depth;
   const descend = (pgno: number, parent: number) => {
     for (;;) {
       checkRange(pgno, 1, parent, "branch");
-      if (stack.length + 1 === stat.depth) {
+      if (stack.length + 1 === depth) {
         leafBase = leafPages.load(pgno, 1, fail);
         leaf = leafPages.buf;
         leafCount = checkTreePage(leaf, leafBase, pgno, true);
@@ -393,7 +414,8 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     return true;
   };
 
-  cursor.next = () => {
+  /** Moves to the leaf holding the next record; false (and the file closed) at the end. */
+  const atRecord = (): boolean => {
     if (!started) {
       started = true;
       descend(stat.rootPage!, 0);
@@ -402,28 +424,67 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
       cursor.close();
       return false;
     }
-    const i = index++;
+    return true;
+  };
+
+  /** Node `i` of the current leaf: checks it and returns its byte offset in `leaf`. */
+  const nodeAt = (i: number): number => {
     const b = leaf;
-    const base = leafBase;
-    const at = readU16(b, base + PAGE_HEADER_SIZE + 2 * i);
+    const entry = leafBase + PAGE_HEADER_SIZE + 2 * i;
+    const at = b[entry]! | (b[entry + 1]! << 8);
     if (at < PAGE_HEADER_SIZE + 2 * leafCount || at + NODE_HEADER_SIZE > ps) {
       fail(`leaf page ${leafPgno} node ${i} at offset ${at} is outside the page`);
     }
-    const node = base + at;
-    const dataSize = b[node]! | (b[node + 1]! << 8) | (b[node + 2]! << 16) | (b[node + 3]! * 0x1000000);
-    const nodeFlags = b[node + 4]! | (b[node + 5]! << 8);
-    const keyStart = node + NODE_HEADER_SIZE;
-    const dataStart = keyStart + (b[node + 6]! | (b[node + 7]! << 8));
-    if (nodeFlags & (F_SUBDATA | F_DUPDATA)) {
+    const node = leafBase + at;
+    if ((b[node + 4]! | (b[node + 5]! << 8)) & (F_SUBDATA | F_DUPDATA)) {
       cursor.close();
       throw new LmdbError(
         "unsupported-feature",
         file,
-        nodeFlags & F_SUBDATA
+        (b[node + 4]! | (b[node + 5]! << 8)) & F_SUBDATA
           ? "the main database holds named sub-databases; Caffe datasets use the main database only"
           : "the database holds duplicate keys (DUPSORT); not supported",
       );
     }
+    return node;
+  };
+
+  cursor.nextRun = (out) => {
+    if (!atRecord()) return 0;
+    const b = leaf;
+    const pageEnd = leafBase + ps;
+    const max = out.length >> 2;
+    let n = 0;
+    while (index < leafCount && n < max) {
+      const node = nodeAt(index);
+      if ((b[node + 4]! | (b[node + 5]! << 8)) & F_BIGDATA) break;
+      const dataSize = b[node]! | (b[node + 1]! << 8) | (b[node + 2]! << 16) | (b[node + 3]! * 0x1000000);
+      const keyStart = node + NODE_HEADER_SIZE;
+      const dataStart = keyStart + (b[node + 6]! | (b[node + 7]! << 8));
+      if (dataStart + dataSize > pageEnd) fail(`leaf page ${leafPgno} node ${index} overflows its page`);
+      const o = 4 * n;
+      out[o] = keyStart;
+      out[o + 1] = dataStart;
+      out[o + 2] = dataStart;
+      out[o + 3] = dataStart + dataSize;
+      n++;
+      index++;
+    }
+    yielded += n;
+    cursor.runBuf = b;
+    return n === 0 ? -1 : n;
+  };
+
+  cursor.next = () => {
+    if (!atRecord()) return false;
+    const i = index++;
+    const b = leaf;
+    const base = leafBase;
+    const node = nodeAt(i);
+    const dataSize = b[node]! | (b[node + 1]! << 8) | (b[node + 2]! << 16) | (b[node + 3]! * 0x1000000);
+    const nodeFlags = b[node + 4]! | (b[node + 5]! << 8);
+    const keyStart = node + NODE_HEADER_SIZE;
+    const dataStart = keyStart + (b[node + 6]! | (b[node + 7]! << 8));
     cursor.keyBuf = b;
     cursor.keyStart = keyStart;
     cursor.keyEnd = dataStart;
