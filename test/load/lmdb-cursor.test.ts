@@ -33,7 +33,7 @@ describe("LmdbCursor", () => {
     expect(c.next()).toBe(false);
   });
 
-  it.each(["imbalanced200", "overflow3", "mnist40"])("gives the same records through nextRun (with next() for overflow values) on %s", (name) => {
+  it.each(["imbalanced200", "overflow3", "mnist40", "random_insert600"])("gives the same records through nextRun (with next() for overflow values) on %s", (name) => {
     const env = openLmdb(path.join(FIXTURES, name));
     const viaEntries = Array.from(env.entries(), (e) => Buffer.concat([e.key, Buffer.from("|"), e.value]).toString("hex"));
     const viaRuns: string[] = [];
