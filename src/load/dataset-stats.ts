@@ -347,8 +347,18 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
   let runNext = 0;
   const f = newDatumFields();
   const heads = newDatumHeadCache();
-  const { maxRecords, maxBytes, limit, storage, smallLabelCounts, pixelProbability, random } = s;
+  const { maxRecords, maxBytes, limit, storage, smallLabelCounts, pixelProbability, random, onProgress } = s;
   let scanned = 0;
+  let maxValueBytes = s.maxValueBytes;
+  // Records of the previous clean record's layout not yet added to the storage and shape counts.
+  let sameLayout = 0;
+  const flushSameLayout = () => {
+    if (sameLayout === 0) return;
+    if (previous.dataLength > 0) storage.bytes += sameLayout;
+    else storage.float += sameLayout;
+    s.lastShape!.count += sameLayout;
+    sameLayout = 0;
+  };
   let bytesRead = 0;
   let changes = 0;
   let previousLabel = -1;
@@ -384,9 +394,9 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
     }
     scanned++;
     bytesRead += end - start;
-    if (s.firstKeys.length < 3) s.firstKeys.push(keyText(key()));
-    if (end - start > s.maxValueBytes) s.maxValueBytes = end - start;
-    if (s.onProgress && (scanned & 4095) === 0) s.onProgress(scanned, s.total ?? scanned);
+    if (scanned <= 3) s.firstKeys.push(keyText(key()));
+    if (end - start > maxValueBytes) maxValueBytes = end - start;
+    if (onProgress && (scanned & 4095) === 0) onProgress(scanned, s.total ?? scanned);
 
     try {
       decodeDatumFieldsCached(buf, start, end, f, heads);
@@ -417,10 +427,9 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
     ) {
       // The same layout as the previous record, which passed every check in
       // checkRecord: the outcome is the same, only the counters move.
-      if (dataLength > 0) storage.bytes++;
-      else storage.float++;
-      s.lastShape!.count++;
+      sameLayout++;
     } else {
+      flushSameLayout();
       previousClean = checkRecord(s, buf, f, key);
       if (!previousClean) continue;
       previous.channels = f.channels;
@@ -433,9 +442,11 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
     s.pixels ??= newAccumulator(f.channels);
     addPixels(s.pixels, buf, start, end, f);
   }
+  flushSameLayout();
   s.scanned = scanned;
   s.bytesRead = bytesRead;
   s.changes = changes;
+  s.maxValueBytes = maxValueBytes;
 }
 
 /**

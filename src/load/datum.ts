@@ -129,9 +129,15 @@ export function decodeDatumFieldsCached(bytes: Uint8Array, start: number, end: n
       out.label = known.label;
       out.encoded = known.encoded;
       out.floatCount = known.floatCount;
+      const dataEnd = start + n + (known.dataEnd - known.dataStart);
       out.dataStart = start + n;
-      out.dataEnd = start + n + (known.dataEnd - known.dataStart);
-      decodeFrom(bytes, out.dataEnd, end, out, false);
+      out.dataEnd = dataEnd;
+      // What nearly every record ends with: the label (field 5) as a one-byte varint.
+      if (end === dataEnd + 2 && bytes[dataEnd] === 0x28 && bytes[dataEnd + 1]! < 0x80) {
+        out.label = bytes[dataEnd + 1]!;
+        return;
+      }
+      decodeFrom(bytes, dataEnd, end, out, false);
       return;
     }
   }

@@ -89,6 +89,8 @@ describe("decodeDatumFieldsCached", () => {
   const head = [0x08, 1, 0x10, 2, 0x18, 2, 0x22, 4];
   const records: [string, Uint8Array][] = [
     ["plain", bytes(head, pixels(4, 7), [0x28, 3])],
+    ["same head, one-byte label", bytes(head, pixels(4, 3), [0x28, 7])],
+    ["same head, label 0x28 then more", bytes(head, pixels(4, 3), [0x28, 0x28, 0x08, 5])],
     ["same head, other pixels and label", bytes(head, pixels(4, 9), [0x28, 0x81, 0x01])],
     ["same head, a field after the pixels overrides one in the head", bytes(head, pixels(4, 1), [0x08, 3, 0x28, 1])],
     ["same head, float_data after the pixels", bytes(head, pixels(4, 1), [0x35, 0, 0, 0x80, 0x3f])],
@@ -130,7 +132,7 @@ describe("decodeDatumFieldsCached", () => {
     const f = newDatumFields();
     decodeDatumFieldsCached(records[0]![1], 0, records[0]![1].length, f, cache);
     expect(cache.length).toBe(head.length);
-    const next = records[1]![1];
+    const next = records.find(([name]) => name === "same head, other pixels and label")![1];
     decodeDatumFieldsCached(next, 0, next.length, f, cache);
     expect(f).toMatchObject({ channels: 1, height: 2, width: 2, label: 129, dataStart: head.length, dataEnd: head.length + 4 });
   });

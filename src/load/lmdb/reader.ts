@@ -4,14 +4,16 @@
  * code, no lock file, no writes; it works on read-only folders and on files
  * another process may hold open (it reads the last committed state).
  *
- * I/O design: the data file is read on demand with `fs.readSync` into two
- * reused windows of WINDOW_BYTES (1 MiB), one for tree pages and one for
- * overflow pages, so memory stays bounded for files of any size and a
- * key-order scan of a bulk-loaded file (whose pages are mostly sequential)
- * costs about what reading the file once does. No per-record allocation
- * beyond the small entry object: keys and values are views into those
- * windows, VALID ONLY UNTIL THE ITERATION ADVANCES; copy them (`slice()`) to
- * keep them. (Allocating fresh buffers instead costs far more than the reads.)
+ * I/O design: the data file is read on demand with `fs.readSync` into three
+ * windows of WINDOW_BYTES (256 KiB: they stay in the CPU's cache while their
+ * pages are decoded), one each for leaf, branch and overflow pages, taken
+ * from a small pool of windows that closed cursors give back. Memory stays
+ * bounded for files of any size, and a key-order scan of a bulk-loaded file
+ * (whose leaves are mostly sequential) reads the file about once. No per-record allocation beyond the small entry
+ * object of entries() (none with cursor() and its nextRun): keys and values
+ * are views into the windows, VALID ONLY UNTIL THE ITERATION ADVANCES; copy
+ * them (`slice()`) to keep them. (Allocating fresh buffers instead costs far
+ * more than the reads.)
  *
  * Robustness: every page number is checked against the file size and the meta
  * page's last page, every node offset against its page, tree depth against the
@@ -297,6 +299,7 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 function openCursor(file: string, stat: LmdbStat): LmdbCursor {
   const ps = stat.pageSize;
   let fd = -1;
+  let releaseWindows = (): void => {};
   const cursor: LmdbCursor = {
     keyBuf: EMPTY,
     keyStart: 0,
@@ -310,6 +313,7 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     close: () => {
       if (fd >= 0) fs.closeSync(fd);
       fd = -1;
+      releaseWindows();
       cursor.next = () => false;
       cursor.nextRun = () => 0;
     },
@@ -330,13 +334,18 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
       fail(`${from} refers to page ${pgno}${n > 1 ? ` (+${n - 1})` : ""}, outside the file's pages 2..${pageLimit - 1}`);
     }
   };
-  // Leaf pages come through one window and overflow runs through another, so
-  // a key-order walk of a bulk-loaded file reads it front to back in large
-  // chunks. Branch pages (a few per thousand leaves) are read one by one into
-  // buffers of their own: they stay on the walk's stack while the windows move
-  // on, and reading them through a window would force extra refills.
+  // Leaf pages come through one window, overflow runs through another and
+  // branch pages through a third, so a key-order walk of a bulk-loaded file
+  // reads it front to back in large chunks: sharing a window, the branch pages
+  // (a few per thousand leaves, stored elsewhere) would force extra refills.
   const leafPages = makePageCache(fd, ps, pageLimit);
   const overflowPages = makePageCache(fd, ps, pageLimit);
+  const branchPages = makePageCache(fd, ps, pageLimit);
+  releaseWindows = () => {
+    leafPages.release();
+    overflowPages.release();
+    branchPages.release();
+  };
 
   /** Marks a tree page as visited and checks its header: returns its entry count. */
   const checkTreePage = (buf: Uint8Array, base: number, pgno: number, expectLeaf: boolean): number => {
@@ -369,6 +378,7 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
   };
 
   const stack: Frame[] = [];
+  const levelPages: Uint8Array[] = [];
   // The current leaf is leaf[leafBase .. leafBase + ps).
   let leaf: Uint8Array = EMPTY;
   let leafBase = 0;
@@ -391,8 +401,11 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
         index = 0;
         return;
       }
-      const page = new Uint8Array(ps);
-      if (readAt(fd, page, pgno * ps) !== ps) fail(`short read at page ${pgno}`);
+      // Branch pages come through a window of their own (they are few, and often stored together)
+      // and are copied into one buffer per tree level, reused by the next branch page at that level.
+      const page = (levelPages[stack.length] ??= new Uint8Array(ps));
+      const at = branchPages.load(pgno, 1, fail);
+      page.set(branchPages.buf.subarray(at, at + ps));
       const frame: Frame = { page, pgno, next: 1, count: checkTreePage(page, 0, pgno, false) };
       stack.push(frame);
       parent = pgno;
@@ -525,7 +538,18 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
 interface PageCache {
   buf: Uint8Array;
   load(pgno: number, n: number, fail: (what: string) => never): number;
+  /** Gives the window back to the pool; the cache must not be used afterwards. */
+  release(): void;
 }
+
+/**
+ * Windows of closed cursors, kept for the next ones: allocating (and zeroing)
+ * a fresh window per cursor costs about a fifth of a whole scan of a small
+ * dataset. A pooled window's old bytes are never read: a cache starts with
+ * no pages in its window.
+ */
+const freeWindows: Uint8Array[] = [];
+const MAX_FREE_WINDOWS = 6;
 
 function makePageCache(fd: number, ps: number, pageLimit: number): PageCache {
   // Allocated on first use: a walk without large values never needs an overflow window.
@@ -549,13 +573,19 @@ function makePageCache(fd: number, ps: number, pageLimit: number): PageCache {
         return 0;
       }
       const count = Math.min(windowCapacity, pageLimit - pgno);
-      if (window.length === 0) window = new Uint8Array(WINDOW_BYTES);
+      if (window.length === 0) window = freeWindows.pop() ?? new Uint8Array(WINDOW_BYTES);
       windowPages = 0; // invalid until the read succeeds
       if (count < n || readAt(fd, window.subarray(0, count * ps), pgno * ps) !== count * ps) fail(`short read at page ${pgno}`);
       windowFirst = pgno;
       windowPages = count;
       cache.buf = window;
       return 0;
+    },
+    release() {
+      if (window.length === WINDOW_BYTES && freeWindows.length < MAX_FREE_WINDOWS) freeWindows.push(window);
+      window = EMPTY;
+      windowPages = 0;
+      cache.buf = EMPTY;
     },
   };
   return cache;
