@@ -10,12 +10,25 @@
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = mulberry32Step(state);
+    return mulberry32Output(state) / 4294967296;
   };
+}
+
+/**
+ * The two halves of seededRandom for loops that keep the state themselves:
+ * the next state, and the uint32 drawn from a state (seededRandom returns it
+ * divided by 2^32). Same sequence as seededRandom(seed) from state seed >>> 0.
+ */
+export function mulberry32Step(state: number): number {
+  return (state + 0x6d2b79f5) >>> 0;
+}
+
+export function mulberry32Output(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
 }
 
 /** One normal deviate N(mean, std^2) drawn from `random` by Box-Muller. */

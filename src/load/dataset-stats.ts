@@ -13,7 +13,7 @@
  * Output is plain JSON-serialisable data.
  */
 import { DatumDecodeError, datumFloats, decodeDatumFieldsCached, newDatumFields, newDatumHeadCache, type DatumFields } from "./datum.js";
-import { seededRandom } from "../engine/rng.js";
+import { mulberry32Output, mulberry32Step } from "../engine/rng.js";
 import { readImageHeader } from "./image-header.js";
 import { openLmdb, type LmdbCursor, type LmdbEnv } from "./lmdb/reader.js";
 
@@ -264,7 +264,8 @@ interface ScanState {
   limit: number;
   total: number | undefined;
   pixelProbability: number;
-  random: () => number;
+  /** State of the seeded generator (mulberry32) that draws the pixel sample. */
+  randomState: number;
   onProgress: ScanOptions["onProgress"];
   scanned: number;
   bytesRead: number;
@@ -302,7 +303,7 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
     limit: options.exampleKeys ?? 5,
     total,
     pixelProbability: planned > 0 ? Math.min(1, pixelTarget / planned) : 1,
-    random: seededRandom(seed),
+    randomState: seed >>> 0,
     onProgress: options.onProgress,
     scanned: 0,
     bytesRead: 0,
@@ -347,7 +348,11 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
   let runNext = 0;
   const f = newDatumFields();
   const heads = newDatumHeadCache();
-  const { maxRecords, maxBytes, limit, storage, smallLabelCounts, pixelProbability, random, onProgress } = s;
+  const { maxRecords, maxBytes, limit, storage, smallLabelCounts, pixelProbability, onProgress } = s;
+  // A record enters the pixel sample when its uniform draw u / 2^32 is below pixelProbability,
+  // i.e. when u < pixelProbability * 2^32 (exact: scaling by a power of two).
+  const sampleBelow = pixelProbability * 4294967296;
+  let randomState = s.randomState;
   let scanned = 0;
   let maxValueBytes = s.maxValueBytes;
   // Records of the previous clean record's layout not yet added to the storage and shape counts.
@@ -438,7 +443,10 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
       previous.dataLength = dataLength;
       previous.floatCount = f.floatCount;
     }
-    if (pixelProbability < 1 && random() >= pixelProbability) continue;
+    if (pixelProbability < 1) {
+      randomState = mulberry32Step(randomState);
+      if (mulberry32Output(randomState) >= sampleBelow) continue;
+    }
     s.pixels ??= newAccumulator(f.channels);
     addPixels(s.pixels, buf, start, end, f);
   }
@@ -447,6 +455,7 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
   s.bytesRead = bytesRead;
   s.changes = changes;
   s.maxValueBytes = maxValueBytes;
+  s.randomState = randomState;
 }
 
 /**

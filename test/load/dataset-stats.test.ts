@@ -178,6 +178,25 @@ describe("scanDataset on built streams", () => {
     expect(Object.values(a.labels.histogram).reduce((x, y) => x + y, 0)).toBe(300);
   });
 
+  it("samples exactly the records whose seeded uniform draw falls below targetRecords / scanned", () => {
+    // One draw of seededRandom(seed) per clean record in key order; the record is sampled when the draw is below p.
+    const images = Array.from({ length: 400 }, (_, i) => pixelsOf(i));
+    const values = images.map((data, i) => encodeDatum({ ...shape, data, label: i % 10 }));
+    const stats = scanDataset(stream(values), { pixelSampleRecords: 50, seed: 11 });
+    const p = 50 / 400;
+    const random = seededRandom(11);
+    const chosen = values.map(() => random() < p);
+    const expectedRecords = chosen.filter(Boolean).length;
+    expect(stats.pixels!.records).toBe(expectedRecords);
+    // The mean of channel 0 is that of the chosen records' channel-0 pixels.
+    const plane = shape.height * shape.width;
+    let sum = 0;
+    chosen.forEach((yes, i) => {
+      if (yes) for (const v of images[i]!.subarray(0, plane)) sum += v;
+    });
+    expect(stats.pixels!.perChannel[0]!.mean).toBeCloseTo(sum / (expectedRecords * plane), 10);
+  });
+
   it("stops at the byte budget", () => {
     const values = Array.from({ length: 100 }, (_, i) => encodeDatum({ ...shape, data: pixelsOf(i), label: i % 3 }));
     const stats = scanDataset(stream(values), { maxBytes: 10 * values[0]!.length });

@@ -390,17 +390,22 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
 
   /** Descends from page `pgno` (at depth stack.length + 1) to its leftmost leaf. */
   const depth = stat.depth;
+  /** Makes leaf `pgno` (a child of page `parent`) the current leaf. */
+  const enterLeaf = (pgno: number, parent: number) => {
+    checkRange(pgno, 1, parent, "branch");
+    leafBase = leafPages.load(pgno, 1, fail);
+    leaf = leafPages.buf;
+    leafCount = checkTreePage(leaf, leafBase, pgno, true);
+    leafPgno = pgno;
+    index = 0;
+  };
   const descend = (pgno: number, parent: number) => {
     for (;;) {
-      checkRange(pgno, 1, parent, "branch");
       if (stack.length + 1 === depth) {
-        leafBase = leafPages.load(pgno, 1, fail);
-        leaf = leafPages.buf;
-        leafCount = checkTreePage(leaf, leafBase, pgno, true);
-        leafPgno = pgno;
-        index = 0;
+        enterLeaf(pgno, parent);
         return;
       }
+      checkRange(pgno, 1, parent, "branch");
       // Branch pages come through a window of their own (they are few, and often stored together)
       // and are copied into one buffer per tree level, reused by the next branch page at that level.
       const page = (levelPages[stack.length] ??= new Uint8Array(ps));
@@ -416,6 +421,13 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
   /** Moves to the next leaf; false at the end of the tree. */
   const nextLeaf = (): boolean => {
     let frame = stack[stack.length - 1];
+    // The common case: the next child of the lowest branch page, itself a leaf.
+    if (frame !== undefined && frame.next < frame.count && stack.length + 1 === depth) {
+      const child = branchChild(frame, frame.next, ps, fail);
+      frame.next++;
+      enterLeaf(child, frame.pgno);
+      return true;
+    }
     while (frame && frame.next >= frame.count) {
       stack.pop();
       frame = stack[stack.length - 1];
@@ -462,30 +474,62 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     return node;
   };
 
+  /**
+   * Moves on to the next leaf when it is already in the leaf window (so that
+   * the current run's offsets stay valid): the run can go on. False otherwise.
+   */
+  const nextLeafInWindow = (): boolean => {
+    const frame = stack[stack.length - 1];
+    if (frame === undefined || frame.next >= frame.count || stack.length + 1 !== depth) return false;
+    const child = branchChild(frame, frame.next, ps, fail);
+    if (!leafPages.holds(child)) return false;
+    frame.next++;
+    enterLeaf(child, frame.pgno);
+    return true;
+  };
+
   cursor.nextRun = (out) => {
     if (!atRecord()) return 0;
-    const b = leaf;
-    const pageEnd = leafBase + ps;
     const max = out.length >> 2;
     let n = 0;
-    while (index < leafCount && n < max) {
-      const node = nodeAt(index);
-      if ((b[node + 4]! | (b[node + 5]! << 8)) & F_BIGDATA) break;
+    // Records of this leaf and of the following ones the leaf window already holds.
+    for (;;) {
+      n = runOfLeaf(out, n, max);
+      if (n >= max || index < leafCount || !nextLeafInWindow()) break;
+    }
+    cursor.runBuf = leaf;
+    return n === 0 ? -1 : n;
+  };
+
+  /** Adds the current leaf's records from `index` on to out[4n..], up to `max` in all; returns the new n. */
+  const runOfLeaf = (out: Int32Array, n: number, max: number): number => {
+    // The leaf's state in locals for the loop (the same checks as nodeAt, which reports failures).
+    const b = leaf, base = leafBase, count = leafCount, pageEnd = base + ps;
+    const firstNode = PAGE_HEADER_SIZE + 2 * count;
+    const n0 = n;
+    let i = index;
+    while (i < count && n < max) {
+      const entry = base + PAGE_HEADER_SIZE + 2 * i;
+      const at = b[entry]! | (b[entry + 1]! << 8);
+      const node = base + at;
+      const flags = at < firstNode || at + NODE_HEADER_SIZE > ps ? -1 : b[node + 4]! | (b[node + 5]! << 8);
+      if (flags < 0 || flags & (F_SUBDATA | F_DUPDATA)) nodeAt(i); // throws
+      if (flags & F_BIGDATA) break;
       const dataSize = b[node]! | (b[node + 1]! << 8) | (b[node + 2]! << 16) | (b[node + 3]! * 0x1000000);
       const keyStart = node + NODE_HEADER_SIZE;
       const dataStart = keyStart + (b[node + 6]! | (b[node + 7]! << 8));
-      if (dataStart + dataSize > pageEnd) fail(`leaf page ${leafPgno} node ${index} overflows its page`);
+      if (dataStart + dataSize > pageEnd) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
       const o = 4 * n;
       out[o] = keyStart;
       out[o + 1] = dataStart;
       out[o + 2] = dataStart;
       out[o + 3] = dataStart + dataSize;
       n++;
-      index++;
+      i++;
     }
-    yielded += n;
-    cursor.runBuf = b;
-    return n === 0 ? -1 : n;
+    index = i;
+    yielded += n - n0;
+    return n;
   };
 
   cursor.next = () => {
@@ -538,6 +582,8 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
 interface PageCache {
   buf: Uint8Array;
   load(pgno: number, n: number, fail: (what: string) => never): number;
+  /** Whether page `pgno` is in the window now (load would not read). */
+  holds(pgno: number): boolean;
   /** Gives the window back to the pool; the cache must not be used afterwards. */
   release(): void;
 }
@@ -581,6 +627,9 @@ function makePageCache(fd: number, ps: number, pageLimit: number): PageCache {
       cache.buf = window;
       return 0;
     },
+    holds(pgno) {
+      return pgno >= windowFirst && pgno < windowFirst + windowPages;
+    },
     release() {
       if (window.length === WINDOW_BYTES && freeWindows.length < MAX_FREE_WINDOWS) freeWindows.push(window);
       window = EMPTY;
@@ -597,5 +646,8 @@ function branchChild(frame: Frame, i: number, ps: number, fail: (what: string) =
     fail(`branch page ${frame.pgno} node ${i} at offset ${at} is outside the page`);
   }
   const p = frame.page;
-  return readU16(p, at) + readU16(p, at + 2) * 0x10000 + readU16(p, at + 4) * 0x100000000;
+  const low = readU16(p, at) + readU16(p, at + 2) * 0x10000;
+  const high = readU16(p, at + 4);
+  // Small integers stay small integers (no floating-point page numbers on this per-leaf path).
+  return high === 0 ? low : low + high * 0x100000000;
 }
