@@ -371,6 +371,8 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
   // The layout of the previous record when it passed every check (non-empty,
   // not encoded, of the reference shape, of the right size).
   let previousClean = false;
+  // The head-cache generation whose plain records are known clean, or -1.
+  let cleanHead = -1;
   const previous = { channels: 0, height: 0, width: 0, dataLength: 0, floatCount: 0 };
   while (scanned < maxRecords && bytesRead < maxBytes) {
     // Records come a leaf page at a time from nextRun; one with an overflow value from next().
@@ -403,8 +405,9 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
     if (end - start > maxValueBytes) maxValueBytes = end - start;
     if (onProgress && (scanned & 4095) === 0) onProgress(scanned, s.total ?? scanned);
 
+    let plainHead: boolean;
     try {
-      decodeDatumFieldsCached(buf, start, end, f, heads);
+      plainHead = decodeDatumFieldsCached(buf, start, end, f, heads);
     } catch (e) {
       if (!(e instanceof DatumDecodeError)) throw e;
       addKey(s.undecodable, key(), limit);
@@ -420,28 +423,34 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
     previousLabel = label;
     hasPrevious = true;
 
-    const dataLength = f.dataStart >= 0 ? f.dataEnd - f.dataStart : 0;
-    if (
+    if (plainHead && heads.generation === cleanHead) {
+      // Fields equal to those of an earlier record of the same cached head that was clean, with
+      // only clean records of that layout since (cleanHead is reset by anything else).
+      sameLayout++;
+    } else if (
       previousClean &&
       f.channels === previous.channels &&
       f.height === previous.height &&
       f.width === previous.width &&
       !f.encoded &&
-      dataLength === previous.dataLength &&
+      (f.dataStart >= 0 ? f.dataEnd - f.dataStart : 0) === previous.dataLength &&
       f.floatCount === previous.floatCount
     ) {
       // The same layout as the previous record, which passed every check in
       // checkRecord: the outcome is the same, only the counters move.
       sameLayout++;
+      cleanHead = plainHead ? heads.generation : -1;
     } else {
       flushSameLayout();
+      cleanHead = -1;
       previousClean = checkRecord(s, buf, f, key);
       if (!previousClean) continue;
       previous.channels = f.channels;
       previous.height = f.height;
       previous.width = f.width;
-      previous.dataLength = dataLength;
+      previous.dataLength = f.dataStart >= 0 ? f.dataEnd - f.dataStart : 0;
       previous.floatCount = f.floatCount;
+      if (plainHead) cleanHead = heads.generation;
     }
     if (pixelProbability < 1) {
       randomState = mulberry32Step(randomState);

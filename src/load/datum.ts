@@ -108,6 +108,8 @@ export interface DatumHeadCache {
   /** A DataView of the last buffer decoded (records of one page share it). */
   view: DataView;
   viewOf: Uint8Array;
+  /** Bumped whenever the cached head changes. */
+  generation: number;
 }
 
 export function newDatumHeadCache(): DatumHeadCache {
@@ -119,6 +121,7 @@ export function newDatumHeadCache(): DatumHeadCache {
     fields: newDatumFields(),
     view: new DataView(empty.buffer),
     viewOf: empty,
+    generation: 0,
   };
 }
 
@@ -126,9 +129,12 @@ export function newDatumHeadCache(): DatumHeadCache {
  * decodeDatumFields with a head cache: when the record starts with the same
  * bytes as the cached head, those bytes are known to set the cached fields
  * (the pixels in between set nothing), so only the rest of the record is
- * decoded. Same results and errors as decodeDatumFields.
+ * decoded. Same results and errors as decodeDatumFields. Returns true when
+ * the record is the cached head, its pixels and a one-byte label and nothing
+ * else: every field but the label and the data position is then the head's
+ * (for the head of this cache.generation).
  */
-export function decodeDatumFieldsCached(bytes: Uint8Array, start: number, end: number, out: DatumFields, cache: DatumHeadCache): void {
+export function decodeDatumFieldsCached(bytes: Uint8Array, start: number, end: number, out: DatumFields, cache: DatumHeadCache): boolean {
   const n = cache.length;
   const known = cache.fields;
   if (n > 0 && start + n + (known.dataEnd - known.dataStart) <= end) {
@@ -154,13 +160,14 @@ export function decodeDatumFieldsCached(bytes: Uint8Array, start: number, end: n
       // What nearly every record ends with: the label (field 5) as a one-byte varint.
       if (end === dataEnd + 2 && bytes[dataEnd] === 0x28 && bytes[dataEnd + 1]! < 0x80) {
         out.label = bytes[dataEnd + 1]!;
-        return;
+        return true;
       }
       decodeFrom(bytes, dataEnd, end, out, false);
-      return;
+      return false;
     }
   }
   cache.length = 0;
+  cache.generation++;
   resetFields(out);
   const resume = decodeFrom(bytes, start, end, out, true);
   const length = out.dataStart - start;
@@ -176,6 +183,7 @@ export function decodeDatumFieldsCached(bytes: Uint8Array, start: number, end: n
     cache.length = length;
   }
   decodeFrom(bytes, resume, end, out, false);
+  return false;
 }
 
 /**

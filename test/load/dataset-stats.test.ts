@@ -197,6 +197,23 @@ describe("scanDataset on built streams", () => {
     expect(stats.pixels!.perChannel[0]!.mean).toBeCloseTo(sum / (expectedRecords * plane), 10);
   });
 
+  it("counts shapes and storage right when layouts alternate (the same-layout shortcuts reset)", () => {
+    const A = (i: number) => encodeDatum({ ...shape, data: pixelsOf(i), label: i % 3 });
+    const B = (i: number) => encodeDatum({ channels: 3, height: 4, width: 6, data: new Uint8Array(72).fill(i), label: 1 });
+    const F = (i: number) => encodeDatum({ ...shape, float_data: Array.from({ length: 60 }, (_, j) => (i + j) / 100), label: 2 });
+    const values = [A(0), A(1), A(2), B(3), A(4), A(5), new Uint8Array([0x22, 0x50, 1]), A(7), F(8), F(9), A(10), B(11), B(12), A(13)];
+    const stats = scanDataset(stream(values));
+    expect(stats.scanned).toBe(14);
+    expect(stats.undecodable.count).toBe(1);
+    expect(stats.storage).toMatchObject({ bytes: 11, float: 2, encoded: 0, kind: "mixed" });
+    expect(stats.shape.distinct).toEqual([
+      { chw: [3, 4, 5], count: 10 },
+      { chw: [3, 4, 6], count: 3 },
+    ]);
+    expect(stats.shape.mismatches).toEqual({ count: 3, firstKeys: ["00000003", "00000011", "00000012"] });
+    expect(stats.pixels!.records).toBe(10);
+  });
+
   it("stops at the byte budget", () => {
     const values = Array.from({ length: 100 }, (_, i) => encodeDatum({ ...shape, data: pixelsOf(i), label: i % 3 }));
     const stats = scanDataset(stream(values), { maxBytes: 10 * values[0]!.length });
