@@ -9,11 +9,11 @@
  * pages are decoded), one each for leaf, branch and overflow pages, taken
  * from a small pool of windows that closed cursors give back. Memory stays
  * bounded for files of any size, and a key-order scan of a bulk-loaded file
- * (whose leaves are mostly sequential) reads the file about once. No per-record allocation beyond the small entry
- * object of entries() (none with cursor() and its nextRun): keys and values
- * are views into the windows, VALID ONLY UNTIL THE ITERATION ADVANCES; copy
- * them (`slice()`) to keep them. (Allocating fresh buffers instead costs far
- * more than the reads.)
+ * (whose leaves are mostly sequential) reads the file about once. No
+ * per-record allocation beyond the small entry object of entries() (none
+ * with cursor() and its nextRun): keys and values are views into the
+ * windows, VALID ONLY UNTIL THE ITERATION ADVANCES; copy them (`slice()`) to
+ * keep them. (Allocating fresh buffers instead costs far more than the reads.)
  *
  * Robustness: every page number is checked against the file size and the meta
  * page's last page, every node offset against its page, tree depth against the
@@ -252,9 +252,9 @@ export function openLmdb(envPath: string): LmdbEnv {
 export interface LmdbCursor {
   next(): boolean;
   /**
-   * The batch form of next(), for scans: the next records of the current leaf
-   * page (moving to the next leaf first when it is done) whose values lie in
-   * the page itself, at most out.length / 4 of them. Record r's key is
+   * The batch form of next(), for scans: the next records whose values lie in
+   * their leaf page, at most out.length / 4 of them, from the current leaf and
+   * the following ones while the leaf window holds them. Record r's key is
    * runBuf[out[4r] .. out[4r+1]) and its value runBuf[out[4r+2] .. out[4r+3]).
    * Returns how many; 0 at the end of the database; -1 when the next record's
    * value is on overflow pages (next() then returns that record). The two
