@@ -16,7 +16,7 @@ import { openLmdb, writeLmdb } from "../src/load/lmdb/index.js";
 
 const RECORDS = 60_000;
 /** Rounds of the alternating measurements; each reports its best round (the steady state, once the JavaScript engine has optimised the code). */
-const ROUNDS = 20;
+const ROUNDS = 40;
 const REPEATS = 5;
 
 /** Best of REPEATS runs. */

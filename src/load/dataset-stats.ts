@@ -390,6 +390,8 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
       runLength = cursor.nextRun(room < RUN ? run.subarray(0, 4 * room) : run);
       runNext = 0;
       if (runLength > 0) continue;
+      if (runLength === 0) break;
+      // A record whose value is on overflow pages (or a stream without runs): one at a time.
       runLength = 0;
       if (!cursor.next()) break;
       buf = cursor.valueBuf;
