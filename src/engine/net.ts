@@ -510,9 +510,13 @@ export function applyParamDiffs(net: Net, hook?: LayerHook): void {
     const { data, diff } = param.blob;
     for (let k = 0; k < data.length; k++) data[k] = data[k]! - diff[k]!;
   }
-  if (hook) {
-    for (const layer of net.layers) {
-      if (layer.instance.params.length > 0) hook(layer.name, "update", { tops: [], bottoms: [], params: layer.instance.params }, layer);
-    }
+  announceUpdate(net, hook);
+}
+
+/** The "update" pass of the hook: each layer's params once their update is applied. */
+export function announceUpdate(net: Net, hook?: LayerHook): void {
+  if (!hook) return;
+  for (const layer of net.layers) {
+    if (layer.instance.params.length > 0) hook(layer.name, "update", { tops: [], bottoms: [], params: layer.instance.params }, layer);
   }
 }

@@ -136,6 +136,34 @@ describe("update rules against a float64 re-statement of Caffe's formulas", () =
   });
 });
 
+describe("the one-pass SGD step", () => {
+  /** Two params with different multipliers; the gradient of 0.5 * sum(w^2) is w. */
+  function twoParamNet(seed: number) {
+    return buildNet({
+      layer: [
+        { name: "a", type: "Const", top: ["a"], param: [{ lr_mult: 1, decay_mult: 1 }], const_param: { type: "uniform", min: -2, max: 2 } },
+        { name: "b", type: "Const", top: ["b"], param: [{ lr_mult: 2, decay_mult: 0 }], const_param: { type: "uniform", min: -2, max: 2 } },
+        { name: "la", type: "SqLoss", bottom: ["a"], top: ["la"] },
+        { name: "lb", type: "SqLoss", bottom: ["b"], top: ["lb"] },
+      ],
+    }, { phase: "TRAIN", random: seededRandom(seed) }, mockRegistry);
+  }
+
+  it("gives bit for bit what the general path gives (clip_gradients large enough never to clip takes that path)", () => {
+    const fused = twoParamNet(5), general = twoParamNet(5);
+    const common = { momentum: 0.9, weight_decay: 0.01, lr_policy: "step", gamma: 0.5, stepsize: 2 };
+    const a = trainSteps(fused, createSolver(settings(common), fused), { iterations: 5 });
+    const b = trainSteps(general, createSolver(settings({ ...common, clip_gradients: 1e30 }), general), { iterations: 5 });
+    expect(a.map((r) => r.gradL2)).toEqual(b.map((r) => r.gradL2));
+    expect(a.map((r) => r.loss)).toEqual(b.map((r) => r.loss));
+    fused.learnable.forEach((p, i) => {
+      expect(p.blob.data).toEqual(general.learnable[i]!.blob.data);
+      expect(p.blob.diff).toEqual(general.learnable[i]!.blob.diff);
+    });
+    expect(a[4]!.gradL2).toBeGreaterThan(0);
+  });
+});
+
 describe("gradient clipping", () => {
   it("scales all diffs by clip/L2 when the norm exceeds clip_gradients", () => {
     const net = buildNet({

@@ -6,7 +6,7 @@
  * Net::Update (data -= diff). Afterwards each param's diff holds the step taken.
  */
 import type { Net, LayerHook } from "../net.js";
-import { applyParamDiffs } from "../net.js";
+import { announceUpdate, applyParamDiffs } from "../net.js";
 import type { SolverSettings, SolverType } from "./settings.js";
 import { learningRate } from "./lr-policy.js";
 
@@ -132,6 +132,13 @@ export function adamCorrection(settings: SolverSettings, iter: number): number {
 export function applyUpdate(solver: SolverState, net: Net, hook?: LayerHook): UpdateInfo {
   const s = solver.settings;
   const lr = learningRate(s, solver.iter);
+  if (s.type === "SGD" && s.iterSize === 1 && s.clipGradients < 0 && s.regularizationType === "L2") {
+    const gradL2 = fusedSgdStep(solver, net, lr);
+    announceUpdate(net, hook);
+    const info = { iter: solver.iter, lr, gradL2, clipScale: 1 };
+    solver.iter++;
+    return info;
+  }
   const gradL2 = gradientL2(net);
   let clipScale = 1;
   if (s.clipGradients >= 0) {
@@ -156,6 +163,47 @@ export function applyUpdate(solver: SolverState, net: Net, hook?: LayerHook): Up
   const info = { iter: solver.iter, lr, gradL2, clipScale };
   solver.iter++;
   return info;
+}
+
+/**
+ * The plain SGD step (momentum, L2 weight decay, no clipping, iter_size 1) in
+ * one pass over each param instead of four: the gradient norm, Regularize,
+ * ComputeUpdateValue and Net::Update, element by element with the same
+ * operations and float32 roundings, in the same order, as the general path.
+ * Returns the gradient's L2 norm.
+ */
+function fusedSgdStep(solver: SolverState, net: Net, lr: number): number {
+  const s = solver.settings;
+  const momentum = s.momentum;
+  let sumsq = 0;
+  for (let index = 0; index < net.learnable.length; index++) {
+    const p = net.learnable[index]!;
+    const { data, diff } = p.blob;
+    const h = solver.history[index]!;
+    const decay = f(s.weightDecay * p.decayMult);
+    const rate = f(lr * p.lrMult);
+    // Without decay the gradient is used as it is (as in the general path: 0 * Inf would be NaN).
+    if (decay !== 0) {
+      for (let i = 0; i < diff.length; i++) {
+        const raw = diff[i]!;
+        sumsq += raw * raw;
+        const step = f(rate * f(raw + decay * data[i]!) + momentum * h[i]!);
+        h[i] = step;
+        diff[i] = step;
+        data[i] = data[i]! - step;
+      }
+    } else {
+      for (let i = 0; i < diff.length; i++) {
+        const raw = diff[i]!;
+        sumsq += raw * raw;
+        const step = f(rate * raw + momentum * h[i]!);
+        h[i] = step;
+        diff[i] = step;
+        data[i] = data[i]! - step;
+      }
+    }
+  }
+  return Math.sqrt(sumsq);
 }
 
 function scaleInPlace(arr: Float32Array, factor: number): void {
