@@ -202,15 +202,23 @@ export function addBias(out: Float32Array, bias: Float32Array, outer: number, ch
   }
 }
 
-/** biasDiff[c] += sum over n, p of diff[n, c, p]. */
+/** biasDiff[c] += sum over n, p of diff[n, c, p] (four running sums in float64, so the additions overlap). */
 export function accumulateBiasGrad(diff: Float32Array, biasDiff: Float32Array, outer: number, channels: number, inner: number): void {
+  const inner4 = inner - (inner % 4);
   for (let c = 0; c < channels; c++) {
-    let s = 0;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (let n = 0; n < outer; n++) {
       const base = (n * channels + c) * inner;
-      for (let p = 0; p < inner; p++) s += diff[base + p]!;
+      let p = 0;
+      for (; p < inner4; p += 4) {
+        s0 += diff[base + p]!;
+        s1 += diff[base + p + 1]!;
+        s2 += diff[base + p + 2]!;
+        s3 += diff[base + p + 3]!;
+      }
+      for (; p < inner; p++) s0 += diff[base + p]!;
     }
-    biasDiff[c] += s;
+    biasDiff[c] += s0 + s1 + (s2 + s3);
   }
 }
 
