@@ -138,9 +138,14 @@ export function gatherColumnSide(src: Float32Array, srcOff: number, count: numbe
   }
 }
 
-/** The inverse of gatherColumnSide: dst[dstOff..] ([n][channels][P]) = src (channels x count*P). */
-export function scatterColumnSide(src: Float32Array, count: number, channels: number, P: number, dst: Float32Array, dstOff: number): void {
-  if (count === 1) {
+/**
+ * The inverse of gatherColumnSide: dst[dstOff..] ([n][channels][P]) = src (channels x count*P),
+ * plus bias[c] on channel c when a bias is given (the same single float addition as adding it after).
+ */
+export function scatterColumnSide(
+  src: Float32Array, count: number, channels: number, P: number, dst: Float32Array, dstOff: number, bias?: Float32Array,
+): void {
+  if (count === 1 && bias === undefined) {
     dst.set(src.subarray(0, channels * P), dstOff);
     return;
   }
@@ -148,7 +153,11 @@ export function scatterColumnSide(src: Float32Array, count: number, channels: nu
   for (let n = 0; n < count; n++) {
     for (let c = 0; c < channels; c++) {
       const from = c * ld + n * P, to = dstOff + (n * channels + c) * P;
-      for (let p = 0; p < P; p++) dst[to + p] = src[from + p]!;
+      if (bias === undefined) for (let p = 0; p < P; p++) dst[to + p] = src[from + p]!;
+      else {
+        const b = bias[c]!;
+        for (let p = 0; p < P; p++) dst[to + p] = src[from + p]! + b;
+      }
     }
   }
 }
@@ -281,10 +290,11 @@ export function convolutionFamily(type: string, transposed: boolean): LayerDefin
                 columnSideToImage(colSide, count, geo, W, s.group, colChannels, P, col, y, n * imageSize);
               } else {
                 imageToColumnSide(x, n * imageSize, count, geo, W, s.group, colChannels, P, col, colSide);
-                scatterColumnSide(colSide, count, colChannels, P, y, n * colChannels * P);
+                // The bias goes in while the outputs are copied out (one pass over the top instead of two).
+                scatterColumnSide(colSide, count, colChannels, P, y, n * colChannels * P, s.biasTerm ? params[1]!.data : undefined);
               }
             }
-            if (s.biasTerm) addBias(y, params[1]!.data, outer, s.numOutput, topPlane);
+            if (s.biasTerm && transposed) addBias(y, params[1]!.data, outer, s.numOutput, topPlane);
           }
         },
         backward(top, propagateDown, bot) {
