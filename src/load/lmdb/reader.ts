@@ -347,34 +347,44 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     branchPages.release();
   };
 
-  /** Marks a tree page as visited and checks its header: returns its entry count. */
+  /** Marks a tree page as visited and checks its header: returns its entry count. Small, so that it inlines. */
   const checkTreePage = (buf: Uint8Array, base: number, pgno: number, expectLeaf: boolean): number => {
     const bit = 1 << (pgno & 7);
-    if (visited[pgno >>> 3]! & bit) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
+    const seen = visited[pgno >>> 3]! & bit;
     visited[pgno >>> 3]! |= bit;
     // The header's page number, as two 32-bit halves (no 64-bit arithmetic on this per-page path).
     const low = (buf[base]! | (buf[base + 1]! << 8) | (buf[base + 2]! << 16) | (buf[base + 3]! << 24)) >>> 0;
     const high = (buf[base + 4]! | (buf[base + 5]! << 8) | (buf[base + 6]! << 16) | (buf[base + 7]! << 24)) >>> 0;
-    if (low !== pgno % 0x100000000 || high !== Math.floor(pgno / 0x100000000)) {
-      fail(`page ${pgno} carries page number ${readU64(buf, base)} in its header`);
+    const flags = buf[base + 10]! | (buf[base + 11]! << 8);
+    const lower = buf[base + 12]! | (buf[base + 13]! << 8);
+    const upper = buf[base + 14]! | (buf[base + 15]! << 8);
+    if (
+      seen !== 0 ||
+      (pgno < 0x100000000 ? low !== pgno || high !== 0 : low !== pgno % 0x100000000 || high !== Math.floor(pgno / 0x100000000)) ||
+      (flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_LEAF2)) !== (expectLeaf ? P_LEAF : P_BRANCH) ||
+      lower <= PAGE_HEADER_SIZE || lower > upper || upper > ps || (lower - PAGE_HEADER_SIZE) % 2 !== 0
+    ) {
+      badTreePage(buf, base, pgno, expectLeaf, seen !== 0);
     }
+    return (lower - PAGE_HEADER_SIZE) >>> 1;
+  };
+
+  /** Throws the error that describes why checkTreePage rejected a page. */
+  const badTreePage = (buf: Uint8Array, base: number, pgno: number, expectLeaf: boolean, seen: boolean): never => {
+    if (seen) fail(`page ${pgno} is reached twice in the tree (a cycle or corrupt branch page)`);
+    if (readU64(buf, base) !== pgno) fail(`page ${pgno} carries page number ${readU64(buf, base)} in its header`);
     const flags = readU16(buf, base + 10);
     if (flags & P_LEAF2) {
       cursor.close();
       throw new LmdbError("unsupported-feature", file, `page ${pgno} is a LEAF2 page (DUPFIXED data), not supported`);
     }
-    const kind = flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META);
-    if (kind !== (expectLeaf ? P_LEAF : P_BRANCH)) {
+    if ((flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META)) !== (expectLeaf ? P_LEAF : P_BRANCH)) {
       fail(`page ${pgno} has flags 0x${flags.toString(16)}; expected a ${expectLeaf ? "leaf" : "branch"} page at this depth`);
     }
     const lower = readU16(buf, base + 12);
     const upper = readU16(buf, base + 14);
-    if (lower < PAGE_HEADER_SIZE || lower > upper || upper > ps || (lower - PAGE_HEADER_SIZE) % 2 !== 0) {
-      fail(`page ${pgno} has inconsistent free-space bounds ${lower}..${upper}`);
-    }
-    const count = (lower - PAGE_HEADER_SIZE) >>> 1;
-    if (count === 0) fail(`page ${pgno} has no entries`);
-    return count;
+    if (lower === PAGE_HEADER_SIZE) fail(`page ${pgno} has no entries`);
+    return fail(`page ${pgno} has inconsistent free-space bounds ${lower}..${upper}`);
   };
 
   const stack: Frame[] = [];
@@ -474,32 +484,32 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
     return node;
   };
 
-  /**
-   * Moves on to the next leaf when it is already in the leaf window (so that
-   * the current run's offsets stay valid): the run can go on. False otherwise.
-   */
-  const nextLeafInWindow = (): boolean => {
-    const frame = stack[stack.length - 1];
-    if (frame === undefined || frame.next >= frame.count || stack.length + 1 !== depth) return false;
-    const child = branchChild(frame, frame.next, ps, fail);
-    if (!leafPages.holds(child)) return false;
-    frame.next++;
-    enterLeaf(child, frame.pgno);
-    return true;
-  };
-
   cursor.nextRun = (out) => {
     if (!atRecord()) return 0;
     const max = out.length >> 2;
-    let n = 0;
-    // Records of this leaf and of the following ones the leaf window already holds.
-    for (;;) {
-      n = runOfLeaf(out, n, max);
-      if (n >= max || index < leafCount || !nextLeafInWindow()) break;
+    let n = runOfLeaf(out, 0, max);
+    // Then the following leaves of the lowest branch page that the leaf window already holds, in
+    // this loop (what nextLeaf and enterLeaf do for them, without the calls).
+    const frame = stack[stack.length - 1];
+    if (n < max && index >= leafCount && frame !== undefined && stack.length + 1 === depth) {
+      const window = leafPages.buf, first = leafPages.first(), end = first + leafPages.pages();
+      while (n < max && index >= leafCount && frame.next < frame.count) {
+        const child = branchChild(frame, frame.next, ps, fail);
+        if (!(child >= first && child < end)) break;
+        frame.next++;
+        leafBase = (child - first) * ps;
+        leaf = window;
+        leafCount = checkTreePage(window, leafBase, child, true);
+        leafPgno = child;
+        index = 0;
+        n = runOfLeaf(out, n, max);
+      }
     }
     cursor.runBuf = leaf;
     return n === 0 ? -1 : n;
   };
+
+  const nodeOverflows = (i: number): never => fail(`leaf page ${leafPgno} node ${i} overflows its page`);
 
   /** Adds the current leaf's records from `index` on to out[4n..], up to `max` in all; returns the new n. */
   const runOfLeaf = (out: Int32Array, n: number, max: number): number => {
@@ -518,7 +528,7 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
       const dataSize = b[node]! | (b[node + 1]! << 8) | (b[node + 2]! << 16) | (b[node + 3]! * 0x1000000);
       const keyStart = node + NODE_HEADER_SIZE;
       const dataStart = keyStart + (b[node + 6]! | (b[node + 7]! << 8));
-      if (dataStart + dataSize > pageEnd) fail(`leaf page ${leafPgno} node ${i} overflows its page`);
+      if (dataStart + dataSize > pageEnd) nodeOverflows(i);
       const o = 4 * n;
       out[o] = keyStart;
       out[o + 1] = dataStart;
@@ -582,8 +592,9 @@ function openCursor(file: string, stat: LmdbStat): LmdbCursor {
 interface PageCache {
   buf: Uint8Array;
   load(pgno: number, n: number, fail: (what: string) => never): number;
-  /** Whether page `pgno` is in the window now (load would not read). */
-  holds(pgno: number): boolean;
+  /** The window's first page and page count (buf is the window after a load that hit it). */
+  first(): number;
+  pages(): number;
   /** Gives the window back to the pool; the cache must not be used afterwards. */
   release(): void;
 }
@@ -627,9 +638,8 @@ function makePageCache(fd: number, ps: number, pageLimit: number): PageCache {
       cache.buf = window;
       return 0;
     },
-    holds(pgno) {
-      return pgno >= windowFirst && pgno < windowFirst + windowPages;
-    },
+    first: () => windowFirst,
+    pages: () => windowPages,
     release() {
       if (window.length === WINDOW_BYTES && freeWindows.length < MAX_FREE_WINDOWS) freeWindows.push(window);
       window = EMPTY;
