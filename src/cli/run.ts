@@ -17,6 +17,7 @@ import { SchemaLoadError } from "../schema/load.js";
 import { dumpFile } from "./dump.js";
 import { explainRule, findRule, listRules } from "./explain.js";
 import { UsageError, type CliIo } from "./io.js";
+import { engineSettingsProblems } from "../engine/math/gemm.js";
 import { attachLog, logToCsvCommand } from "./log-command.js";
 import { relabelCommand, shuffleCommand } from "./data-command.js";
 
@@ -127,6 +128,11 @@ function positive(value: number, flag: string): number {
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  const envProblems = engineSettingsProblems();
+  if (envProblems.length > 0) {
+    for (const problem of envProblems) io.stderr(`bnlint: ${problem}\n`);
+    return 2;
+  }
   let exitCode = 0;
   const fail = (message: string): never => {
     throw new UsageError(message);

@@ -1,4 +1,5 @@
 /** The command line in process: exit codes, formats, errors without stack traces. */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -261,5 +262,32 @@ describe("odd inputs", () => {
     expect(bin.code).toBe(2);
     expect(bin.out).toMatch(/binary file \(a \.caffemodel/);
     expect(await cli(["empty.prototxt"], dir)).toMatchObject({ code: 0, out: "" });
+  });
+});
+
+describe("bnlint executable and the engine's environment variables", () => {
+  const MAIN = path.join(ROOT, "dist/src/cli/main.js");
+  const built = fs.existsSync(MAIN);
+  if (!built) console.warn(`skipping: ${path.relative(ROOT, MAIN)} is not built (npm test builds it first)`);
+
+  it.skipIf(!built)("rejects a bad BNLINT_THREADS or BNLINT_GEMM with a usage error, not a stack trace", () => {
+    const r = spawnSync(process.execPath, [MAIN, path.join(EXAMPLE, "solver.prototxt"), "--no-probe"], {
+      env: { ...process.env, BNLINT_THREADS: "3", BNLINT_GEMM: "fast" },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('bnlint: BNLINT_THREADS must be 1 or 2, not "3"');
+    expect(r.stderr).toContain('bnlint: BNLINT_GEMM must be one of auto, ts, wasm, wasm-f32, not "fast"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe("");
+  });
+
+  it.skipIf(!built)("runs on one thread with BNLINT_THREADS=1", () => {
+    const r = spawnSync(process.execPath, [MAIN, path.join(EXAMPLE, "solver.prototxt"), "--no-probe", "--format", "json"], {
+      env: { ...process.env, BNLINT_THREADS: "1" },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).summary.errorCount).toBeGreaterThan(0);
   });
 });

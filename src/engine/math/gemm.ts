@@ -34,6 +34,8 @@ export const WASM_MIN_MULTIPLY_ADDS = 4096;
 /** Below this many columns of C "auto" stays in TypeScript: rows narrower than a register tile waste most lanes. */
 export const WASM_MIN_COLUMNS = 8;
 
+/** What was wrong with BNLINT_GEMM / BNLINT_THREADS (the defaults are used instead); see engineSettingsProblems. */
+const envProblems: string[] = [];
 let backend: GemmBackend = backendFromEnv(typeof process === "object" ? process.env["BNLINT_GEMM"] : undefined);
 let threads: number = threadsFromEnv(typeof process === "object" ? process.env["BNLINT_THREADS"] : undefined);
 const wasmGemms: Record<Accumulation, WasmGemm | null | undefined> = { f64: undefined, f32: undefined }; // undefined: not tried yet
@@ -41,16 +43,25 @@ let active: GemmFn | null = null; // the wasm gemm `backend` uses, once known
 
 /** BNLINT_THREADS: 1 (the calling thread only) or 2 (with a helper thread); default 2 when the machine has two cores. */
 function threadsFromEnv(value: string | undefined): number {
-  if (value === undefined || value === "") return os.availableParallelism() >= 2 ? 2 : 1;
-  if (value !== "1" && value !== "2") throw new Error(`BNLINT_THREADS must be 1 or 2, not "${value}"`);
-  return Number(value);
+  if (value === "1" || value === "2") return Number(value);
+  if (value !== undefined && value !== "") envProblems.push(`BNLINT_THREADS must be 1 or 2, not "${value}"`);
+  return os.availableParallelism() >= 2 ? 2 : 1;
 }
 
 function backendFromEnv(value: string | undefined): GemmBackend {
-  if (value === undefined || value === "") return "auto";
   const known = BACKENDS.find((b) => b === value);
-  if (known === undefined) throw new Error(`BNLINT_GEMM must be one of ${BACKENDS.join(", ")}, not "${value}"`);
-  return known;
+  if (known !== undefined) return known;
+  if (value !== undefined && value !== "") envProblems.push(`BNLINT_GEMM must be one of ${BACKENDS.join(", ")}, not "${value}"`);
+  return "auto";
+}
+
+/**
+ * Problems with the engine's environment variables, one message each (empty
+ * when none). The engine then runs with its defaults; the CLI reports them as
+ * usage errors instead of starting.
+ */
+export function engineSettingsProblems(): readonly string[] {
+  return envProblems;
 }
 
 /** The WebAssembly gemm summing in `accumulation`, instantiated on first use; null without WebAssembly SIMD. */
