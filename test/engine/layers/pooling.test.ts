@@ -139,6 +139,15 @@ describe("MAX pooling in WebAssembly", () => {
     });
   }
 
+  it("gives the same outputs when the planes go through the kernel a few at a time (large planes)", () => {
+    // 8 planes of 130 x 130: the wasm sweep takes them three, three and two at a time.
+    const x = awkwardBlob([2, 4, 130, 130], seededRandom(43));
+    const viaWasm = forwardUnder("auto", { kernel_size: 3, stride: 2 }, x);
+    const viaTs = forwardUnder("ts", { kernel_size: 3, stride: 2 }, x);
+    expect(new Uint32Array(viaWasm.y.buffer, viaWasm.y.byteOffset, viaWasm.y.length)).toEqual(new Uint32Array(viaTs.y.buffer, viaTs.y.byteOffset, viaTs.y.length));
+    expect(viaWasm.mask).toEqual(viaTs.mask);
+  });
+
   it("is the sweep the layer runs by default", () => {
     expect(getWasmMaxPool()).not.toBeNull();
   });

@@ -159,20 +159,35 @@ export function createWasmMaxPool(): WasmMaxPool | null {
   if (wasmApi === undefined) return null;
   const bytes = poolModuleBytes();
   if (!wasmApi.validate(bytes)) return null;
-  const memory = new wasmApi.Memory({ initial: 16 });
+  const memory = new wasmApi.Memory({ initial: 8 });
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
   const maxPool = exports["maxPool"] as MaxPoolExport;
+  let floats = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer);
   return (g, x, y, mask) => {
-    const inFloats = g.planes * g.height * g.width, outFloats = g.planes * g.outH * g.outW;
-    const yAt = inFloats, maskAt = inFloats + outFloats, bytes = (inFloats + 2 * outFloats) * 4;
-    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
-    const floats = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer);
-    floats.set(x.subarray(0, inFloats), 0);
-    maxPool(0, yAt * 4, maskAt * 4, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW);
-    y.set(floats.subarray(yAt, yAt + outFloats));
-    mask.set(ints.subarray(maskAt, maskAt + outFloats));
+    const planeIn = g.height * g.width, planeOut = g.outH * g.outW;
+    // A few planes at a time: the wasm memory stays small (fresh memory is slow to touch the
+    // first time) and each chunk's input is still in the cache when its outputs are copied out.
+    const perChunk = Math.max(1, Math.min(g.planes, Math.floor(CHUNK_FLOATS / planeIn)));
+    const bytes = perChunk * (planeIn + 2 * planeOut) * 4;
+    if (bytes > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+      floats = new Float32Array(memory.buffer);
+      ints = new Int32Array(memory.buffer);
+    }
+    for (let p0 = 0; p0 < g.planes; p0 += perChunk) {
+      const planes = Math.min(perChunk, g.planes - p0);
+      const inFloats = planes * planeIn, outFloats = planes * planeOut;
+      const yAt = inFloats, maskAt = inFloats + outFloats;
+      floats.set(x.subarray(p0 * planeIn, p0 * planeIn + inFloats), 0);
+      maxPool(0, yAt * 4, maskAt * 4, planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW);
+      y.set(floats.subarray(yAt, yAt + outFloats), p0 * planeOut);
+      mask.set(ints.subarray(maskAt, maskAt + outFloats), p0 * planeOut);
+    }
   };
 }
+
+/** Input floats per chunk of planes (256 KiB). */
+const CHUNK_FLOATS = 1 << 16;
 
 let shared: WasmMaxPool | null | undefined; // undefined: not tried yet
 
