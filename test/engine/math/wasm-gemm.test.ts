@@ -21,6 +21,7 @@ function randomArray(n: number, random: () => number): Float32Array {
 const SIZES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 3], [3, 1, 17], [7, 3, 1], [17, 33, 7], [33, 17, 65], [65, 33, 17],
   [4, 8, 5], [8, 16, 32], [13, 65, 33], [50, 64, 25],
+  [5, 300, 7], // more column panels than one packed chunk holds, in both kernels
 ];
 const SCALINGS: [number, number][] = [[1, 0], [0.5, 1], [-2, 0.25], [1.5, -1]];
 

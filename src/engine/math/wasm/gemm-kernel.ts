@@ -31,7 +31,7 @@ import {
   addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f32, f64, i32, op, v128,
   type FunctionDef, type ValType,
 } from "./encode.js";
-import { startHelperThread, type HelperThread, type PanelJob, type PanelRunner } from "./helper-thread.js";
+import { MAX_CHUNKS, startHelperThread, type HelperThread, type PanelJob, type PanelRunner } from "./helper-thread.js";
 import { PAGE_BYTES, wasmApi, type WasmMemory } from "./runtime.js";
 
 /** How the kernel sums: float64 (as the TypeScript gemm; the default) or float32 (as a float BLAS; about twice as fast). */
@@ -155,6 +155,9 @@ function packFunction(name: string, width: number, widen: boolean): FunctionDef 
   return { name, params: [i32, i32, i32, i32, i32, i32, i32], results: [], locals: [i32, i32, i32, i32, i32], body };
 }
 
+/** Column panels of B packed and multiplied at a time (so the packed chunk is read from the cache). */
+export const PACKED_CHUNK_PANELS = 16;
+
 /** Largest shared memory (64 KiB pages) a threaded gemm may grow to: 2 GiB, reserved as address space only. */
 export const SHARED_MAX_PAGES = 32768;
 
@@ -195,7 +198,7 @@ export function wasmSimdAvailable(): boolean {
 /** Byte offsets of the regions one call uses in wasm memory, 16-byte aligned. */
 interface Layout { rawA: number; rawB: number; packedA: number; packedB: number; product: number; end: number }
 
-function layout(mr: number, nr: number, valueBytes: number, M: number, N: number, K: number): Layout {
+function layout(mr: number, nr: number, valueBytes: number, M: number, N: number, K: number, packedPanels: number): Layout {
   const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
   const up16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
   // Raw operands get slack for panels reading past their last row or column (at most a panel's width of
@@ -204,7 +207,8 @@ function layout(mr: number, nr: number, valueBytes: number, M: number, N: number
   const rawB = up16(rawA + (M * K + (mr - 1) * K + mr) * 4);
   const packedA = up16(rawB + (K * N + (nr - 1) * K + nr) * 4);
   const packedB = up16(packedA + Mp * K * valueBytes);
-  const product = up16(packedB + Np * K * valueBytes);
+  // Packed B holds `packedPanels` column panels: a chunk at a time, not the whole of B.
+  const product = up16(packedB + packedPanels * nr * K * valueBytes);
   return { rawA, rawB, packedA, packedB, product, end: product + Mp * Np * 4 };
 }
 
@@ -312,18 +316,27 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
   const packB = exports["packB"] as Pack;
   let heap = new Float32Array(mem.buffer);
 
-  /** Panels [q0, q0 + n) of a product: pack them if needed, then multiply them against all of A. */
+  /**
+   * Panels [q0, q0 + n) of a product on this thread: pack them (into this thread's packed-B
+   * region, reused chunk after chunk) if needed, then multiply them against all of A.
+   */
   const runPanels: PanelRunner = (j, q0, n) => {
+    let b = j.b + q0 * j.bPanelStep;
     if (j.packedB >= 0) {
-      packB(j.rawB + q0 * j.rawPanelStep, j.packedB + q0 * j.packedPanelBytes, n, j.k, j.rawPanelStep, j.rawKStep, j.itemStep);
+      packB(j.rawB + q0 * j.rawPanelStep, j.packedB, n, j.k, j.rawPanelStep, j.rawKStep, j.itemStep);
+      b = j.packedB;
     }
-    kernel(j.a, j.aPanelStep, j.aKStep, j.b + q0 * j.bPanelStep, j.bPanelStep, j.bKStep, j.c + q0 * j.cPanelBytes, j.ldc, j.mPanels, n, j.k, j.alpha, j.beta);
+    kernel(j.a, j.aPanelStep, j.aKStep, b, j.bPanelStep, j.bKStep, j.c + q0 * j.cPanelBytes, j.ldc, j.mPanels, n, j.k, j.alpha, j.beta);
+  };
+  /** The whole product on this thread, chunk after chunk. */
+  const runAllHere = (j: PanelJob): void => {
+    for (let q0 = 0; q0 < j.panels; q0 += j.chunkPanels) runPanels(j, q0, Math.min(j.chunkPanels, j.panels - q0));
   };
   // One job record, reused: no allocation per product.
   const job: PanelJob = {
-    panels: 0, rawB: 0, packedB: -1, rawPanelStep: 0, rawKStep: 0, itemStep: 0,
+    panels: 0, chunkPanels: 1, rawB: 0, packedB: -1, packedBHelper: -1, rawPanelStep: 0, rawKStep: 0, itemStep: 0,
     a: 0, aPanelStep: 0, aKStep: 0, b: 0, bPanelStep: 0, bKStep: 0, c: 0, ldc: 0, mPanels: 0, k: 0,
-    packedPanelBytes: 0, cPanelBytes: 0, alpha: 1, beta: 0,
+    cPanelBytes: 0, alpha: 1, beta: 0,
   };
 
   return function gemmWasm(
@@ -338,7 +351,14 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
       return;
     }
     const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR), Np = nPanels * NR;
-    const at = layout(MR, NR, valueBytes, M, N, K);
+    const helper = nPanels >= 2 ? (shared?.helper() ?? null) : null;
+    // Column panels of B per chunk: few enough that a packed chunk stays in the cache while the
+    // kernel reads it; with a helper, also at least about eight chunks to share out.
+    const chunkPanels = Math.max(
+      Math.ceil(nPanels / MAX_CHUNKS),
+      Math.min(nPanels, PACKED_CHUNK_PANELS, helper !== null ? Math.max(1, Math.ceil(nPanels / 8)) : nPanels),
+    );
+    const at = layout(MR, NR, valueBytes, M, N, K, helper !== null ? 2 * chunkPanels : chunkPanels);
     if (at.end > mem.buffer.byteLength) {
       mem.grow(Math.ceil((at.end - mem.buffer.byteLength) / PAGE_BYTES));
       heap = new Float32Array(mem.buffer);
@@ -357,9 +377,10 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
       aAt = at.packedA; aPanelStep = MR * K * valueBytes; aKStep = MR * valueBytes;
     }
     const packNeeded = alwaysPack || bj !== 1;
-    job.panels = nPanels;
+    job.panels = nPanels; job.chunkPanels = chunkPanels;
     job.rawB = at.rawB; job.rawPanelStep = NR * bj * 4; job.rawKStep = bk * 4; job.itemStep = bj * 4;
-    job.packedB = packNeeded ? at.packedB : -1; job.packedPanelBytes = NR * K * valueBytes;
+    job.packedB = packNeeded ? at.packedB : -1;
+    job.packedBHelper = packNeeded ? at.packedB + chunkPanels * NR * K * valueBytes : -1;
     job.a = aAt; job.aPanelStep = aPanelStep; job.aKStep = aKStep;
     job.b = packNeeded ? at.packedB : at.rawB;
     job.bPanelStep = packNeeded ? NR * K * valueBytes : NR * bj * 4;
@@ -368,8 +389,7 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
     job.alpha = alpha; job.beta = beta;
     const product = at.product >> 2;
     if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
-    const helper = shared?.helper() ?? null;
-    if (helper !== null && nPanels >= 2) {
+    if (helper !== null) {
       try {
         helper.run(job, runPanels);
       } catch (error) {
@@ -377,10 +397,10 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
         helper.stop();
         if (!(error instanceof Error && error.message.startsWith("gemm:"))) throw error;
         if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
-        runPanels(job, 0, nPanels);
+        runAllHere(job);
       }
     } else {
-      runPanels(job, 0, nPanels);
+      runAllHere(job);
     }
     if (N === Np) C.set(h.subarray(product, product + M * N), cOff);
     else for (let i = 0; i < M; i++) C.set(h.subarray(product + i * Np, product + i * Np + N), cOff + i * N);

@@ -37,19 +37,20 @@ const SLOT = {
   chunks: 5,
   chunkPanels: 6,
   panels: 7,
-  /** Arguments of packB, bytes: raw B, packed B (-1: no packing), raw panel step, raw k step, item step. */
-  rawB: 8, packedB: 9, rawPanelStep: 10, rawKStep: 11, itemStep: 12,
+  /** Arguments of packB, bytes: raw B, the helper's packed-B region (-1: no packing), raw panel step, raw k step, item step. */
+  rawB: 8, packedBHelper: 9, rawPanelStep: 10, rawKStep: 11, itemStep: 12,
   /** Arguments of the kernel (see gemm-kernel.ts), bytes. */
   a: 13, aPanelStep: 14, aKStep: 15, b: 16, bPanelStep: 17, bKStep: 18, c: 19, ldc: 20, mPanels: 21, k: 22,
-  /** Bytes of one packed B panel and of one C tile column. */
-  packedPanelBytes: 23, cPanelBytes: 24,
+  /** Bytes of one C tile column. */
+  cPanelBytes: 24,
 } as const;
 const INT_SLOTS = 32;
 /** alpha and beta as float64 after the int slots. */
 const FLOAT_BYTE_OFFSET = INT_SLOTS * 4;
 const CONTROL_BYTES = FLOAT_BYTE_OFFSET + 16;
 const JOB_TAG_MASK = 0x7fff;
-const MAX_CHUNKS = 0xffff;
+/** Most chunks one job can have (the panel counter keeps the chunk in 16 bits). */
+export const MAX_CHUNKS = 0xffff;
 
 /** Polls of the job number before the helper goes to sleep (a few hundred microseconds). */
 const HELPER_SPINS = 200_000;
@@ -87,11 +88,13 @@ for (;;) {
     const q0 = (v & 0xffff) * I[slot.chunkPanels];
     const n = Math.min(I[slot.chunkPanels], I[slot.panels] - q0);
     try {
-      if (I[slot.packedB] >= 0) {
-        packB(I[slot.rawB] + q0 * I[slot.rawPanelStep], I[slot.packedB] + q0 * I[slot.packedPanelBytes], n, I[slot.k],
+      let b = I[slot.b] + q0 * I[slot.bPanelStep];
+      if (I[slot.packedBHelper] >= 0) {
+        packB(I[slot.rawB] + q0 * I[slot.rawPanelStep], I[slot.packedBHelper], n, I[slot.k],
           I[slot.rawPanelStep], I[slot.rawKStep], I[slot.itemStep]);
+        b = I[slot.packedBHelper];
       }
-      kernel(I[slot.a], I[slot.aPanelStep], I[slot.aKStep], I[slot.b] + q0 * I[slot.bPanelStep], I[slot.bPanelStep], I[slot.bKStep],
+      kernel(I[slot.a], I[slot.aPanelStep], I[slot.aKStep], b, I[slot.bPanelStep], I[slot.bKStep],
         I[slot.c] + q0 * I[slot.cPanelBytes], I[slot.ldc], I[slot.mPanels], n, I[slot.k], F[0], F[1]);
     } catch (error) {
       Atomics.store(I, slot.failed, 1);
@@ -102,13 +105,19 @@ for (;;) {
 }
 `;
 
-/** One product split over column panels: the arguments both threads read. */
+/**
+ * One product split over column panels: the arguments both threads read. Each
+ * thread packs its chunks of B into its own region (packedB for the caller,
+ * packedBHelper for the helper; -1 when B is read in place from b).
+ */
 export interface PanelJob {
   panels: number;
-  rawB: number; packedB: number; rawPanelStep: number; rawKStep: number; itemStep: number;
+  /** Panels per chunk (each thread's packed region holds one chunk). */
+  chunkPanels: number;
+  rawB: number; packedB: number; packedBHelper: number; rawPanelStep: number; rawKStep: number; itemStep: number;
   a: number; aPanelStep: number; aKStep: number; b: number; bPanelStep: number; bKStep: number;
   c: number; ldc: number; mPanels: number; k: number;
-  packedPanelBytes: number; cPanelBytes: number;
+  cPanelBytes: number;
   alpha: number; beta: number;
 }
 
@@ -158,13 +167,14 @@ export function startHelperThread(module: object, memory: object): HelperThread 
   return {
     ready: () => alive && Atomics.load(I, SLOT.ready) === 1,
     run(j, runHere) {
-      const chunkPanels = Math.max(1, Math.ceil(j.panels / Math.min(MAX_CHUNKS, Math.max(8, Math.ceil(j.panels / 64)))));
+      const chunkPanels = j.chunkPanels;
       const chunks = Math.ceil(j.panels / chunkPanels);
+      if (chunks > MAX_CHUNKS) throw new Error(`gemm: ${chunks} panel chunks, more than the hand-off can count`);
       I[SLOT.chunks] = chunks; I[SLOT.chunkPanels] = chunkPanels; I[SLOT.panels] = j.panels;
-      I[SLOT.rawB] = j.rawB; I[SLOT.packedB] = j.packedB; I[SLOT.rawPanelStep] = j.rawPanelStep; I[SLOT.rawKStep] = j.rawKStep;
+      I[SLOT.rawB] = j.rawB; I[SLOT.packedBHelper] = j.packedBHelper; I[SLOT.rawPanelStep] = j.rawPanelStep; I[SLOT.rawKStep] = j.rawKStep;
       I[SLOT.itemStep] = j.itemStep; I[SLOT.a] = j.a; I[SLOT.aPanelStep] = j.aPanelStep; I[SLOT.aKStep] = j.aKStep;
       I[SLOT.b] = j.b; I[SLOT.bPanelStep] = j.bPanelStep; I[SLOT.bKStep] = j.bKStep; I[SLOT.c] = j.c; I[SLOT.ldc] = j.ldc;
-      I[SLOT.mPanels] = j.mPanels; I[SLOT.k] = j.k; I[SLOT.packedPanelBytes] = j.packedPanelBytes; I[SLOT.cPanelBytes] = j.cPanelBytes;
+      I[SLOT.mPanels] = j.mPanels; I[SLOT.k] = j.k; I[SLOT.cPanelBytes] = j.cPanelBytes;
       F[0] = j.alpha; F[1] = j.beta;
       job = (job + 1) | 0;
       const tag = (job & JOB_TAG_MASK) << 16;
