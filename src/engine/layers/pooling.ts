@@ -14,6 +14,7 @@ import { countOf, reshapeBlob } from "../blob.js";
 import { bool, check, has, num, str, sub, wants } from "./params.js";
 import { getGemmBackend } from "../math/gemm.js";
 import { getWasmMaxPool } from "../math/wasm/pool-kernel.js";
+import { tryWasm } from "../math/wasm/runtime.js";
 
 /** Pooling geometry of one plane. */
 export interface PoolGeometry {
@@ -68,17 +69,6 @@ function averageWindows(g: PoolGeometry, planes: number, image: Float32Array, im
         }
       }
     }
-  }
-}
-
-/** Runs a wasm sweep; false when its memory could not grow (nothing was written then). */
-function tryWasm(sweep: () => void): boolean {
-  try {
-    sweep();
-    return true;
-  } catch (error) {
-    if (error instanceof RangeError) return false;
-    throw error;
   }
 }
 

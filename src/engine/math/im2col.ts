@@ -17,6 +17,7 @@
  */
 import { getGemmBackend } from "./gemm.js";
 import { createWasmIm2col, type WasmIm2col } from "./wasm/im2col-kernel.js";
+import { tryWasm } from "./wasm/runtime.js";
 
 /** Geometry of one 2-D convolution window sweep. */
 export interface ConvGeometry {
@@ -66,16 +67,6 @@ function wasmFor(g: ConvGeometry, outH: number, outW: number): WasmIm2col | null
   return getWasmIm2col();
 }
 
-/** Runs a wasm sweep; false when its memory could not grow to the sizes (nothing was written then). */
-function tryWasm(sweep: () => void): boolean {
-  try {
-    sweep();
-    return true;
-  } catch (error) {
-    if (error instanceof RangeError) return false;
-    throw error;
-  }
-}
 
 /** Floats in one image. */
 const imageSizeOf = (g: ConvGeometry): number => g.channels * g.height * g.width;

@@ -240,15 +240,8 @@ export interface WasmGemm {
 
 /**
  * Instantiates the module over its own growable memory and returns a gemm with
- * the engine's signature, or null when WebAssembly SIMD is not available.
- * The returned function is not re-entrant (one scratch memory per instance).
- */
-export function createWasmGemm(accumulation: Accumulation = "f64"): GemmFn | null {
-  return createWasmGemmWith(accumulation, {})?.gemm ?? null;
-}
-
-/**
- * createWasmGemm with options. With `threads`, products of at least
+ * the engine's signature, or null when WebAssembly SIMD is not available; not
+ * re-entrant (one scratch memory per instance). With `threads`, products of at least
  * THREAD_MIN_MULTIPLY_ADDS run in a second instance over a shared memory,
  * split with a helper thread (./helper-thread.ts); smaller ones stay in a
  * private memory, whose copies are faster. Where shared memory or worker

@@ -26,3 +26,18 @@ export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmA
 
 /** Bytes per WebAssembly memory page. */
 export const PAGE_BYTES = 65536;
+
+/**
+ * Runs a wasm kernel call; false when its memory could not grow to the sizes
+ * asked for (a RangeError, thrown before anything was written), so that the
+ * caller can fall back to its TypeScript path. Other errors propagate.
+ */
+export function tryWasm(call: () => void): boolean {
+  try {
+    call();
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
