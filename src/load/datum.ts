@@ -105,9 +105,9 @@ export interface DatumHeadCache {
   /** The head as little-endian 32-bit words (its first length >> 2 words), compared four bytes at a time. */
   words: Uint32Array;
   fields: DatumFields;
-  /** A DataView of the last buffer decoded (records of one page share it). */
+  /** A DataView of the ArrayBuffer under the last record decoded (records of one page, or views into one buffer, share it). */
   view: DataView;
-  viewOf: Uint8Array;
+  viewOf: ArrayBufferLike;
   /** Bumped whenever the cached head changes. */
   generation: number;
 }
@@ -120,7 +120,7 @@ export function newDatumHeadCache(): DatumHeadCache {
     words: new Uint32Array(HEAD_CACHE_BYTES / 4),
     fields: newDatumFields(),
     view: new DataView(empty.buffer),
-    viewOf: empty,
+    viewOf: empty.buffer,
     generation: 0,
   };
 }
@@ -138,14 +138,15 @@ export function decodeDatumFieldsCached(bytes: Uint8Array, start: number, end: n
   const n = cache.length;
   const known = cache.fields;
   if (n > 0 && start + n + (known.dataEnd - known.dataStart) <= end) {
-    if (cache.viewOf !== bytes) {
-      cache.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      cache.viewOf = bytes;
+    if (cache.viewOf !== bytes.buffer) {
+      cache.view = new DataView(bytes.buffer);
+      cache.viewOf = bytes.buffer;
     }
     const view = cache.view, words = cache.words, head = cache.head;
     const whole = n & ~3;
+    const at = bytes.byteOffset + start;
     let i = 0;
-    while (i < whole && view.getUint32(start + i, true) === words[i >> 2]) i += 4;
+    while (i < whole && view.getUint32(at + i, true) === words[i >> 2]) i += 4;
     if (i === whole) while (i < n && bytes[start + i] === head[i]) i++;
     if (i === n) {
       out.channels = known.channels;

@@ -127,6 +127,36 @@ describe("decodeDatumFieldsCached", () => {
     }
   });
 
+  it("reads records given as views into a larger buffer (as entries() yields them)", () => {
+    const cache = newDatumHeadCache();
+    const backing = new Uint8Array(3 + records.reduce((n, [, r]) => n + r.length, 0));
+    let at = 3;
+    for (const [name, record] of records) {
+      backing.set(record, at);
+      const view = backing.subarray(at, at + record.length);
+      at += record.length;
+      const plain = newDatumFields();
+      const cached = newDatumFields();
+      let plainError: unknown;
+      let cachedError: unknown;
+      try {
+        decodeDatumFields(record, 0, record.length, plain);
+      } catch (e) {
+        plainError = e;
+      }
+      let plainHead = false;
+      try {
+        plainHead = decodeDatumFieldsCached(view, 0, view.length, cached, cache);
+      } catch (e) {
+        cachedError = e;
+      }
+      expect(cachedError === undefined, name).toBe(plainError === undefined);
+      if (plainError === undefined) expect(cached, name).toEqual(plain);
+      // The head is recognised inside the view, not at the start of its buffer.
+      if (name === "same head, one-byte label") expect(plainHead).toBe(true);
+    }
+  });
+
   it("uses the cached head when the record starts with it", () => {
     const cache = newDatumHeadCache();
     const f = newDatumFields();
