@@ -268,7 +268,6 @@ interface ScanState {
   randomState: number;
   onProgress: ScanOptions["onProgress"];
   scanned: number;
-  bytesRead: number;
   maxValueBytes: number;
   firstKeys: string[];
   refShape: [number, number, number] | null;
@@ -306,7 +305,6 @@ export function scanDataset(source: string | LmdbEnv | RecordStream, options: Sc
     randomState: seed >>> 0,
     onProgress: options.onProgress,
     scanned: 0,
-    bytesRead: 0,
     maxValueBytes: 0,
     firstKeys: [],
     refShape: null,
@@ -463,7 +461,6 @@ function scanRecords(cursor: LmdbCursor, s: ScanState): void {
   }
   flushSameLayout();
   s.scanned = scanned;
-  s.bytesRead = bytesRead;
   s.changes = changes;
   s.maxValueBytes = maxValueBytes;
   s.randomState = randomState;
