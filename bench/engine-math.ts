@@ -69,19 +69,19 @@ const SWEEPS: { name: string; g: ConvGeometry }[] = [
 
 export async function run(): Promise<void> {
   const random = seededRandom(1);
-  const wasm64 = getWasmGemm("f64"), wasm32 = getWasmGemm("f32");
-  console.log("engine-math: GEMM GFLOP/s per CPU second (wasm float64 sums [default], wasm float32 sums, blocked TS, naive; same run)");
-  if (wasm64 === null || wasm32 === null) console.log("  WebAssembly SIMD unavailable: wasm columns skipped");
+  const wasm = getWasmGemm();
+  console.log("engine-math: GEMM GFLOP/s per CPU second (wasm SIMD [default], register-blocked TS, naive triple loop; same run)");
+  if (wasm === null) console.log("  WebAssembly SIMD unavailable: wasm column skipped");
   for (const c of CASES) {
     const A = Float32Array.from({ length: c.M * c.K }, () => random() - 0.5);
     const B = Float32Array.from({ length: c.K * c.N }, () => random() - 0.5);
     const C = new Float32Array(c.M * c.N);
-    const fns = [wasm64, wasm32, gemmTs, gemmNaive];
+    const fns = [wasm, gemmTs, gemmNaive];
     for (const fn of fns) if (fn !== null) gflops(fn, c, A, B, C, 100); // warm-up
-    const [w64, w32, ts, naive] = fns.map((fn) => (fn === null ? Number.NaN : gflops(fn, c, A, B, C, 400))) as [number, number, number, number];
+    const [w, ts, naive] = fns.map((fn) => (fn === null ? Number.NaN : gflops(fn, c, A, B, C, 400))) as [number, number, number];
     console.log(
-      `  ${c.name.padEnd(38)} M=${c.M} N=${c.N} K=${c.K}: wasm64 ${w64.toFixed(2)}, wasm32 ${w32.toFixed(2)}, ts ${ts.toFixed(2)}, naive ${naive.toFixed(2)};` +
-        ` wasm64/ts ${ratio(w64, ts)}, wasm32/ts ${ratio(w32, ts)}, ts/naive ${ratio(ts, naive)}, wasm64/naive ${ratio(w64, naive)}`,
+      `  ${c.name.padEnd(38)} M=${c.M} N=${c.N} K=${c.K}: wasm ${w.toFixed(2)}, ts ${ts.toFixed(2)}, naive ${naive.toFixed(2)};` +
+        ` wasm/ts ${ratio(w, ts)}, ts/naive ${ratio(ts, naive)}, wasm/naive ${ratio(w, naive)}`,
     );
   }
 
@@ -134,14 +134,14 @@ function wallGflops(fn: Gemm, c: Case, A: Float32Array, B: Float32Array, C: Floa
 }
 
 async function threadComparison(random: () => number): Promise<void> {
-  const one = createWasmGemmWith("f64", {});
-  const two = createWasmGemmWith("f64", { threads: true });
+  const one = createWasmGemmWith({});
+  const two = createWasmGemmWith({ threads: true });
   if (one === null || two === null || !two.threaded) {
     console.log("engine-math: helper thread unavailable (no WebAssembly SIMD, shared memory or worker threads): comparison skipped");
     return;
   }
   for (let i = 0; i < 500 && !two.helperReady(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  console.log(`engine-math: GEMM GFLOP/s by wall clock, wasm float64 sums on one thread and with a helper thread (products of at least ${THREAD_MIN_MULTIPLY_ADDS} multiply-adds are split; same run)`);
+  console.log(`engine-math: GEMM GFLOP/s by wall clock, wasm on one thread and with a helper thread (products of at least ${THREAD_MIN_MULTIPLY_ADDS} multiply-adds are split; same run)`);
   try {
     for (const c of THREAD_CASES) {
       const A = Float32Array.from({ length: c.M * c.K }, () => random() - 0.5);

@@ -146,6 +146,11 @@ export const op = {
     const bytes = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
     return simd(0x0c, ...bytes);
   },
+  /** Pops a, b; lane i of the result is byte lanes[i] of a:b (0-15 from a, 16-31 from b). */
+  i8x16Shuffle: (lanes: readonly number[]): number[] => {
+    if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31)) throw new RangeError("i8x16Shuffle: 16 lanes in 0..31");
+    return simd(0x0d, ...lanes);
+  },
   f32x4Splat: (): number[] => simd(0x13),
   f32x4ReplaceLane: (lane: number): number[] => simd(0x20, lane),
   /** Lane-wise a > b: all ones where true (false for NaN). */

@@ -5,112 +5,141 @@
  * one column k are adjacent, and op(B) as column panels of NR columns in
  * which the NR values of one row k are adjacent; where panels start and how
  * far apart consecutive k are is passed in. Both operands are first copied
- * into wasm memory. The float64 kernel reads panels of doubles, which
- * `packA`/`packB` (also generated) build from the copies; the float32 kernel
- * reads row-major B and transposed A in place, which already have panel
- * shape, and only A and transposed B are repacked.
+ * into wasm memory; row-major B and transposed A already have panel shape
+ * and are read in place, and only A and transposed B are repacked (by
+ * `packA`/`packB`, also generated).
  * The kernel walks column panels of B (outer, kept hot in cache) and row
  * panels of A (inner), and for each MR x NR tile of C keeps its sums in
- * SIMD registers across the whole K loop: per k it loads one row of the B
- * panel, broadcasts each of the MR values of A and does one multiply and one
- * add per accumulator. The tile is then stored as alpha * sum + beta * C
- * into a product buffer of whole tiles (C is not read
- * when beta is 0), whose rows are copied back to the caller's C.
+ * SIMD registers: per k it loads one row of the B panel, broadcasts each of
+ * the MR values of A and does one float32 multiply and add per accumulator.
+ * The tile is then stored as alpha * sum + beta * C into a product buffer of
+ * whole tiles (C is not read when beta is 0), whose rows are copied back to
+ * the caller's C.
+ *
+ * Sums follow the engine's gemm contract (see `gemmTs`): float32 over runs of
+ * SUM_BLOCK consecutive k, the runs' sums added in float64, and
+ * alpha * sum + beta * C formed in float64 and rounded once. The float32
+ * runs are what makes the kernel fast (four lanes per vector); summing the
+ * runs in double keeps the error of long sums (weight gradients sum over a
+ * whole batch of pixels) at the level of a short one. Results are bit-identical
+ * to `gemmTs`. Between runs the kernel adds its registers into a tile of
+ * doubles in a per-thread scratch area.
  *
  * Panels that run past the last row of op(A) or column of op(B) read
  * neighbouring data or zeroed slack; those lanes only feed rows and columns of
  * the product buffer that are never copied back.
- *
- * Sums are accumulated in k order either in float64 (the default: products
- * of floats are exact in double and the additions come in the same order as
- * in the TypeScript gemm, so results are bit-identical to it) or in float32,
- * as a float BLAS does, about twice as fast but with errors of a few ulps
- * times sqrt(K) that grow visibly over tens of training iterations.
  */
 import {
-  addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f32, f64, i32, op, v128,
+  addToLocal as addTo, code, countDownAndLoop, countUpAndLoop as countUpTo, encodeModule, f64, i32, op, v128,
   type FunctionDef, type ValType,
 } from "./encode.js";
 import { MAX_CHUNKS, startHelperThread, type HelperThread, type PanelJob, type PanelRunner } from "./helper-thread.js";
 import { PAGE_BYTES, wasmApi, type WasmMemory } from "./runtime.js";
 
-/** How the kernel sums: float64 (as the TypeScript gemm; the default) or float32 (as a float BLAS; about twice as fast). */
-export type Accumulation = "f64" | "f32";
+/** Register tile: rows of op(A) (MR) and columns of op(B) (NR, a multiple of 4). */
+export const TILE = { mr: 4, nr: 8 } as const; // 8 f32x4 accumulators
 
-/** Register tile per accumulation: rows of op(A) (MR) and columns of op(B) (NR, a multiple of 4). */
-export const TILES: Record<Accumulation, { mr: number; nr: number }> = {
-  f32: { mr: 4, nr: 8 }, // 8 f32x4 accumulators
-  f64: { mr: 4, nr: 4 }, // 8 f64x2 accumulators
-};
+/**
+ * Consecutive values of k whose products are summed in float32 before the
+ * run's sum is added to the element's float64 total. The error of a sum then
+ * grows with SUM_BLOCK, not with K (measured against real Caffe on LeNet: a
+ * plain float32 sum over all of K drifts to 1.8e-3 relative loss difference
+ * in 30 iterations, runs of 64 to 256 stay at 5.7e-6 as float64 sums do).
+ */
+export const SUM_BLOCK = 128;
+
+/** Bytes of one thread's scratch tile: MR x NR doubles. */
+const SCRATCH_BYTES = TILE.mr * TILE.nr * 8;
 
 const get = op.localGet, set = op.localSet;
 
+/** Byte lanes that move the high 64 bits of a vector to its low half. */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+
 /**
- * `kernel(ap, aPanelStep, aKStep, bp, bPanelStep, bKStep, cp, ldc, mPanels, nPanels, K, alpha, beta)`:
- * addresses and steps in bytes; mPanels, nPanels and K at least 1. Value (r, k) of A panel p is at
- * ap + p*aPanelStep + k*aKStep + r*size, value (k, c) of B panel q at bp + q*bPanelStep + k*bKStep + c*size
- * (size 4 for f32 values, 8 for f64), and C's float32 tile (p, q) starts at cp + p*MR*ldc + q*NR*4.
- * alpha and beta are f32 or f64 as the sums.
- *
- * f32: per k, NR/4 vectors of B and a broadcast of each A value, one f32x4 multiply and add per
- * accumulator. f64: the same in f64x2 over operands widened while packing (products of floats are
- * exact in double), and alpha * sum + beta * C formed in double and rounded once, as gemmTs does.
+ * `kernel(ap, aPanelStep, aKStep, bp, bPanelStep, bKStep, cp, ldc, mPanels, nPanels, K, scratch, alpha, beta)`:
+ * addresses and steps in bytes; mPanels, nPanels and K at least 1. Float (r, k) of A panel p is at
+ * ap + p*aPanelStep + k*aKStep + r*4, float (k, c) of B panel q at bp + q*bPanelStep + k*bKStep + c*4,
+ * and C's tile (p, q) starts at cp + p*MR*ldc + q*NR*4. scratch: SCRATCH_BYTES of this thread's own,
+ * 16-byte aligned. alpha and beta are f64.
  */
-function kernelFunction(accumulation: Accumulation): FunctionDef {
-  const { mr, nr } = TILES[accumulation];
-  const wide = accumulation === "f64";
-  const lanes = wide ? 2 : 4, vectors = nr / lanes;
-  const AP = 0, A_PANEL = 1, A_K = 2, BP = 3, B_PANEL = 4, B_K = 5, CP = 6, LDC = 7, M_PANELS = 8, N_PANELS = 9, K = 10, ALPHA = 11, BETA = 12;
-  const JB = 13, IB = 14, KK = 15, PA = 16, PB = 17, PA_PANEL = 18, PB_PANEL = 19, PC = 20, PC_COL = 21, PC_ROW = 22;
-  const ALPHAS = 23, BETAS = 24, A = 25, B0 = 26; // B0 .. B0 + vectors - 1
-  const ACC0 = B0 + vectors; // accumulator (r, v) is ACC0 + r * vectors + v
+function kernelFunction(): FunctionDef {
+  const { mr, nr } = TILE;
+  const vectors = nr / 4;
+  const AP = 0, A_PANEL = 1, A_K = 2, BP = 3, B_PANEL = 4, B_K = 5, CP = 6, LDC = 7, M_PANELS = 8, N_PANELS = 9, K = 10, SCRATCH = 11;
+  const ALPHA = 12, BETA = 13;
+  const JB = 14, IB = 15, KK = 16, K_LEFT = 17, PA = 18, PB = 19, PA_PANEL = 20, PB_PANEL = 21, PC = 22, PC_COL = 23, PC_ROW = 24;
+  const ALPHAS = 25, BETAS = 26, A = 27, B0 = 28; // B0 .. B0 + vectors - 1
+  const ACC0 = B0 + vectors; // accumulator (r, v) is ACC0 + r * vectors + v, columns 4v .. 4v+3 of row r
   const acc = (r: number, v: number): number => ACC0 + r * vectors + v;
   const locals: ValType[] = [...Array<ValType>(PC_ROW - JB + 1).fill(i32), ...Array<ValType>(3 + vectors + mr * vectors).fill(v128)];
-  const mul = wide ? op.f64x2Mul : op.f32x4Mul, add = wide ? op.f64x2Add : op.f32x4Add;
-  const widen = wide ? op.f64x2PromoteLowF32x4() : []; // for C, which stays float32
 
-  const zero: number[][] = [];
-  for (let r = 0; r < mr; r++) for (let v = 0; v < vectors; v++) zero.push(op.v128ConstF32(0), set(acc(r, v)));
+  const zeroAccumulators: number[][] = [];
+  for (let r = 0; r < mr; r++) for (let v = 0; v < vectors; v++) zeroAccumulators.push(op.v128ConstF32(0), set(acc(r, v)));
 
-  // f32: panels hold floats, vector v of B is columns 4v..4v+3. f64: panels hold doubles (widened while
-  // packing), vector v of B is columns 2v, 2v+1.
   const kStep: number[][] = [];
   for (let v = 0; v < vectors; v++) kStep.push(get(PB), op.v128Load(16 * v), set(B0 + v));
   for (let r = 0; r < mr; r++) {
-    kStep.push(get(PA), wide ? op.v128Load64Splat(8 * r) : op.v128Load32Splat(4 * r), set(A));
-    for (let v = 0; v < vectors; v++) kStep.push(get(acc(r, v)), get(A), get(B0 + v), mul(), add(), set(acc(r, v)));
+    kStep.push(get(PA), op.v128Load32Splat(4 * r), set(A));
+    for (let v = 0; v < vectors; v++) kStep.push(get(acc(r, v)), get(A), get(B0 + v), op.f32x4Mul(), op.f32x4Add(), set(acc(r, v)));
   }
   kStep.push(addTo(PA, get(A_K)), addTo(PB, get(B_K)));
+  /** KK steps of k from PA, PB into freshly zeroed accumulators. */
+  const run = code(...zeroAccumulators, op.loop(), ...kStep, countDownAndLoop(KK), op.end());
 
-  // Store alpha * acc (+ beta * C), row by row.
-  const store = (withBeta: boolean): number[] => {
+  /** Columns 4v + 2h, 4v + 2h + 1 of accumulator (r, v) as f64x2. */
+  const half = (r: number, v: number, h: number): number[] =>
+    h === 0 ? code(get(acc(r, v)), op.f64x2PromoteLowF32x4()) : code(get(acc(r, v)), get(acc(r, v)), op.i8x16Shuffle(HIGH_HALF), op.f64x2PromoteLowF32x4());
+  const scratchAt = (r: number, v: number, h: number): number => (r * nr + 4 * v + 2 * h) * 8;
+
+  const zeroScratch: number[][] = [];
+  for (let i = 0; i < SCRATCH_BYTES / 16; i++) zeroScratch.push(get(SCRATCH), op.v128ConstF32(0), op.v128Store(16 * i));
+  const addToScratch: number[][] = [];
+  for (let r = 0; r < mr; r++) for (let v = 0; v < vectors; v++) for (let h = 0; h < 2; h++) {
+    addToScratch.push(get(SCRATCH), get(SCRATCH), op.v128Load(scratchAt(r, v, h)), half(r, v, h), op.f64x2Add(), op.v128Store(scratchAt(r, v, h)));
+  }
+
+  // Store alpha * (scratch + last run) (+ beta * C), row by row, two columns at a time.
+  const store = (withBeta: boolean, withScratch: boolean): number[] => {
     const out: number[][] = [get(PC), set(PC_ROW)];
     for (let r = 0; r < mr; r++) {
-      for (let v = 0; v < vectors; v++) {
-        out.push(get(PC_ROW), get(acc(r, v)), get(ALPHAS), mul());
-        if (withBeta) out.push(get(PC_ROW), wide ? op.v128Load64Zero(8 * v) : op.v128Load(16 * v), widen, get(BETAS), mul(), add());
-        out.push(wide ? code(op.f32x4DemoteF64x2Zero(), op.v128Store64Lane(8 * v, 0)) : op.v128Store(16 * v));
+      for (let v = 0; v < vectors; v++) for (let h = 0; h < 2; h++) {
+        const at = 4 * (4 * v + 2 * h);
+        out.push(get(PC_ROW), half(r, v, h));
+        if (withScratch) out.push(get(SCRATCH), op.v128Load(scratchAt(r, v, h)), op.f64x2Add());
+        out.push(get(ALPHAS), op.f64x2Mul());
+        if (withBeta) out.push(get(PC_ROW), op.v128Load64Zero(at), op.f64x2PromoteLowF32x4(), get(BETAS), op.f64x2Mul(), op.f64x2Add());
+        out.push(op.f32x4DemoteF64x2Zero(), op.v128Store64Lane(at, 0));
       }
       if (r + 1 < mr) out.push(addTo(PC_ROW, get(LDC)));
     }
     return code(...out);
   };
+  const storeTile = (withScratch: boolean): number[] =>
+    code(get(BETA), op.f64Const(0), op.f64Eq(), op.if(), store(false, withScratch), op.else(), store(true, withScratch), op.end());
 
-  const splat = wide ? op.f64x2Splat : op.f32x4Splat;
-  const betaIsZero = wide ? code(get(BETA), op.f64Const(0), op.f64Eq()) : code(get(BETA), op.f32Const(0), op.f32Eq());
   const body = code(
-    get(ALPHA), splat(), set(ALPHAS), get(BETA), splat(), set(BETAS),
+    get(ALPHA), op.f64x2Splat(), set(ALPHAS), get(BETA), op.f64x2Splat(), set(BETAS),
     op.i32Const(0), set(JB), get(BP), set(PB_PANEL), get(CP), set(PC_COL),
     op.loop(), // column panels of B
     op.i32Const(0), set(IB), get(AP), set(PA_PANEL), get(PC_COL), set(PC),
     op.loop(), // row panels of A
-    get(PA_PANEL), set(PA), get(PB_PANEL), set(PB), get(K), set(KK),
-    ...zero,
-    op.loop(), // k
-    ...kStep,
-    countDownAndLoop(KK),
+    get(PA_PANEL), set(PA), get(PB_PANEL), set(PB), get(K), set(K_LEFT),
+    // All runs but the last go into the scratch tile (only when K > SUM_BLOCK) ...
+    get(K), op.i32Const(SUM_BLOCK), op.i32GtS(), op.if(),
+    ...zeroScratch,
+    op.loop(),
+    op.i32Const(SUM_BLOCK), set(KK),
+    run,
+    ...addToScratch,
+    addTo(K_LEFT, op.i32Const(-SUM_BLOCK)),
+    get(K_LEFT), op.i32Const(SUM_BLOCK), op.i32GtS(), op.brIf(0),
     op.end(),
-    betaIsZero, op.if(), store(false), op.else(), store(true), op.end(),
+    op.end(),
+    // ... and the last (1 to SUM_BLOCK values of k) is added while storing.
+    get(K_LEFT), set(KK),
+    run,
+    get(K), op.i32Const(SUM_BLOCK), op.i32GtS(), op.if(), storeTile(true), op.else(), storeTile(false), op.end(),
     addTo(PC, code(get(LDC), op.i32Const(mr), op.i32Mul())),
     addTo(PA_PANEL, get(A_PANEL)),
     countUpTo(IB, M_PANELS),
@@ -120,22 +149,20 @@ function kernelFunction(accumulation: Accumulation): FunctionDef {
     countUpTo(JB, N_PANELS),
     op.end(),
   );
-  const scalar = wide ? f64 : f32;
-  return { name: "kernel", params: [...Array<ValType>(11).fill(i32), scalar, scalar], results: [], locals, body };
+  return { name: "kernel", params: [...Array<ValType>(12).fill(i32), f64, f64], results: [], locals, body };
 }
 
 /**
  * `name(src, dst, panels, K, panelStep, kStep, itemStep)`: writes, for each panel p and each k, the
- * `width` floats at src + p*panelStep + k*kStep + c*itemStep (c < width) to consecutive values at dst,
- * as floats or, with `widen`, as doubles.
+ * `width` floats at src + p*panelStep + k*kStep + c*itemStep (c < width) to consecutive floats at dst.
  */
-function packFunction(name: string, width: number, widen: boolean): FunctionDef {
+function packFunction(name: string, width: number): FunctionDef {
   const SRC = 0, DST = 1, PANELS = 2, K = 3, PANEL_STEP = 4, K_STEP = 5, ITEM_STEP = 6;
   const P = 7, KK = 8, PS = 9, PK = 10, PI = 11;
-  const size = widen ? 8 : 4;
+  const size = 4;
   const items: number[][] = [get(PK), set(PI)];
   for (let c = 0; c < width; c++) {
-    items.push(get(DST), get(PI), op.f32Load(), widen ? code(op.f64PromoteF32(), op.f64Store(size * c)) : op.f32Store(size * c));
+    items.push(get(DST), get(PI), op.f32Load(), op.f32Store(size * c));
     if (c + 1 < width) items.push(addTo(PI, get(ITEM_STEP)));
   }
   const body = code(
@@ -165,17 +192,17 @@ export const SHARED_MAX_PAGES = 32768;
  * Bytes of the module: exports `kernel`, `packA` (MR wide) and `packB` (NR wide), over an imported memory
  * env.memory, which is a shared one (of at most SHARED_MAX_PAGES) when `shared`.
  */
-export function gemmKernelModuleBytes(accumulation: Accumulation = "f64", shared = false): Uint8Array<ArrayBuffer> {
-  const { mr, nr } = TILES[accumulation];
+export function gemmKernelModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  const { mr, nr } = TILE;
   return encodeModule({
     memory: shared ? { module: "env", field: "memory", minPages: 1, maxPages: SHARED_MAX_PAGES, shared: true } : { module: "env", field: "memory", minPages: 1 },
-    functions: [kernelFunction(accumulation), packFunction("packA", mr, accumulation === "f64"), packFunction("packB", nr, accumulation === "f64")],
+    functions: [kernelFunction(), packFunction("packA", mr), packFunction("packB", nr)],
   });
 }
 
 type Kernel = (
   ap: number, aPanelStep: number, aKStep: number, bp: number, bPanelStep: number, bKStep: number,
-  cp: number, ldc: number, mPanels: number, nPanels: number, K: number, alpha: number, beta: number,
+  cp: number, ldc: number, mPanels: number, nPanels: number, K: number, scratch: number, alpha: number, beta: number,
 ) => void;
 type Pack = (src: number, dst: number, panels: number, K: number, panelStep: number, kStep: number, itemStep: number) => void;
 
@@ -196,20 +223,23 @@ export function wasmSimdAvailable(): boolean {
 }
 
 /** Byte offsets of the regions one call uses in wasm memory, 16-byte aligned. */
-interface Layout { rawA: number; rawB: number; packedA: number; packedB: number; product: number; end: number }
+interface Layout { scratch: number; scratchHelper: number; rawA: number; rawB: number; packedA: number; packedB: number; product: number; end: number }
 
-function layout(mr: number, nr: number, valueBytes: number, M: number, N: number, K: number, packedPanels: number): Layout {
+function layout(mr: number, nr: number, M: number, N: number, K: number, packedPanels: number): Layout {
   const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
   const up16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+  const valueBytes = 4;
+  // The kernel's scratch tiles, one per thread; then the operands.
+  const scratch = 0, scratchHelper = SCRATCH_BYTES;
   // Raw operands get slack for panels reading past their last row or column (at most a panel's width of
   // rows or columns, whichever way the operand is stored).
-  const rawA = 0;
+  const rawA = 2 * SCRATCH_BYTES;
   const rawB = up16(rawA + (M * K + (mr - 1) * K + mr) * 4);
   const packedA = up16(rawB + (K * N + (nr - 1) * K + nr) * 4);
   const packedB = up16(packedA + Mp * K * valueBytes);
   // Packed B holds `packedPanels` column panels: a chunk at a time, not the whole of B.
   const product = up16(packedB + packedPanels * nr * K * valueBytes);
-  return { rawA, rawB, packedA, packedB, product, end: product + Mp * Np * 4 };
+  return { scratch, scratchHelper, rawA, rawB, packedA, packedB, product, end: product + Mp * Np * 4 };
 }
 
 /**
@@ -247,19 +277,19 @@ export interface WasmGemm {
  * private memory, whose copies are faster. Where shared memory or worker
  * threads are unavailable everything runs in the private instance.
  */
-export function createWasmGemmWith(accumulation: Accumulation, options: WasmGemmOptions): WasmGemm | null {
+export function createWasmGemmWith(options: WasmGemmOptions): WasmGemm | null {
   if (wasmApi === undefined || !wasmSimdAvailable()) return null;
-  const single = instantiate(accumulation, null);
+  const single = instantiate(null);
   let threaded: GemmFn | null = null;
   let helper: HelperThread | null = null;
   if (options.threads && typeof SharedArrayBuffer === "function") {
     try {
-      const bytes = gemmKernelModuleBytes(accumulation, true);
+      const bytes = gemmKernelModuleBytes(true);
       if (wasmApi.validate(bytes)) {
         const memory = new wasmApi.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true });
         const module = new wasmApi.Module(bytes);
         helper = startHelperThread(module, memory);
-        if (helper !== null) threaded = instantiate(accumulation, { module, memory, helper: () => helper });
+        if (helper !== null) threaded = instantiate({ module, memory, helper: () => helper });
       }
     } catch {
       helper?.stop();
@@ -296,13 +326,12 @@ interface SharedSetup {
 }
 
 /** One instance of the module with its scratch memory, as a gemm; with `shared`, products are split with the helper. */
-function instantiate(accumulation: Accumulation, shared: SharedSetup | null): GemmFn {
+function instantiate(shared: SharedSetup | null): GemmFn {
   const api = wasmApi!;
-  const { mr: MR, nr: NR } = TILES[accumulation];
-  // f64 panels hold doubles, so they are always packed; f32 panels are read in place where the layout allows.
-  const valueBytes = accumulation === "f64" ? 8 : 4, alwaysPack = accumulation === "f64";
+  const { mr: MR, nr: NR } = TILE;
+  const valueBytes = 4;
   const mem = shared?.memory ?? new api.Memory({ initial: 16 });
-  const module = shared?.module ?? new api.Module(gemmKernelModuleBytes(accumulation));
+  const module = shared?.module ?? new api.Module(gemmKernelModuleBytes());
   const { exports } = new api.Instance(module, { env: { memory: mem } });
   const kernel = exports["kernel"] as Kernel;
   const packA = exports["packA"] as Pack;
@@ -319,7 +348,7 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
       packB(j.rawB + q0 * j.rawPanelStep, j.packedB, n, j.k, j.rawPanelStep, j.rawKStep, j.itemStep);
       b = j.packedB;
     }
-    kernel(j.a, j.aPanelStep, j.aKStep, b, j.bPanelStep, j.bKStep, j.c + q0 * j.cPanelBytes, j.ldc, j.mPanels, n, j.k, j.alpha, j.beta);
+    kernel(j.a, j.aPanelStep, j.aKStep, b, j.bPanelStep, j.bKStep, j.c + q0 * j.cPanelBytes, j.ldc, j.mPanels, n, j.k, j.scratch, j.alpha, j.beta);
   };
   /** The whole product on this thread, chunk after chunk. */
   const runAllHere = (j: PanelJob): void => {
@@ -329,7 +358,7 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
   const job: PanelJob = {
     panels: 0, chunkPanels: 1, rawB: 0, packedB: -1, packedBHelper: -1, rawPanelStep: 0, rawKStep: 0, itemStep: 0,
     a: 0, aPanelStep: 0, aKStep: 0, b: 0, bPanelStep: 0, bKStep: 0, c: 0, ldc: 0, mPanels: 0, k: 0,
-    cPanelBytes: 0, alpha: 1, beta: 0,
+    cPanelBytes: 0, scratch: 0, scratchHelper: 0, alpha: 1, beta: 0,
   };
 
   return function gemmWasm(
@@ -351,7 +380,7 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
       Math.ceil(nPanels / MAX_CHUNKS),
       Math.min(nPanels, PACKED_CHUNK_PANELS, helper !== null ? Math.max(1, Math.ceil(nPanels / 8)) : nPanels),
     );
-    const at = layout(MR, NR, valueBytes, M, N, K, helper !== null ? 2 * chunkPanels : chunkPanels);
+    const at = layout(MR, NR, M, N, K, helper !== null ? 2 * chunkPanels : chunkPanels);
     if (at.end > mem.buffer.byteLength) {
       mem.grow(Math.ceil((at.end - mem.buffer.byteLength) / PAGE_BYTES));
       heap = new Float32Array(mem.buffer);
@@ -362,14 +391,14 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
     h.set(B.subarray(bOff, bOff + K * N), at.rawB >> 2);
     h.fill(0, (at.rawB >> 2) + K * N, at.packedA >> 2);
     // Raw op(A) (i, k) is float i*ai + k*ak, op(B) (k, j) is float k*bk + j*bj. A panel's values for one k
-    // must be adjacent (ai = 1, bj = 1) to be read in place; otherwise, or for f64, they are packed.
+    // must be adjacent (ai = 1, bj = 1) to be read in place; otherwise they are packed.
     const ai = transA ? 1 : K, ak = transA ? M : 1, bk = transB ? 1 : N, bj = transB ? K : 1;
     let aAt = at.rawA, aPanelStep = MR * ai * 4, aKStep = ak * 4;
-    if (alwaysPack || ai !== 1) {
+    if (ai !== 1) {
       packA(aAt, at.packedA, mPanels, K, aPanelStep, aKStep, ai * 4);
       aAt = at.packedA; aPanelStep = MR * K * valueBytes; aKStep = MR * valueBytes;
     }
-    const packNeeded = alwaysPack || bj !== 1;
+    const packNeeded = bj !== 1;
     job.panels = nPanels; job.chunkPanels = chunkPanels;
     job.rawB = at.rawB; job.rawPanelStep = NR * bj * 4; job.rawKStep = bk * 4; job.itemStep = bj * 4;
     job.packedB = packNeeded ? at.packedB : -1;
@@ -379,6 +408,7 @@ function instantiate(accumulation: Accumulation, shared: SharedSetup | null): Ge
     job.bPanelStep = packNeeded ? NR * K * valueBytes : NR * bj * 4;
     job.bKStep = packNeeded ? NR * valueBytes : bk * 4;
     job.c = at.product; job.ldc = Np * 4; job.cPanelBytes = NR * 4; job.mPanels = mPanels; job.k = K;
+    job.scratch = at.scratch; job.scratchHelper = at.scratchHelper;
     job.alpha = alpha; job.beta = beta;
     const product = at.product >> 2;
     if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);

@@ -43,6 +43,8 @@ const SLOT = {
   a: 13, aPanelStep: 14, aKStep: 15, b: 16, bPanelStep: 17, bKStep: 18, c: 19, ldc: 20, mPanels: 21, k: 22,
   /** Bytes of one C tile column. */
   cPanelBytes: 24,
+  /** The helper's scratch tile for the kernel. */
+  scratchHelper: 25,
 } as const;
 const INT_SLOTS = 32;
 /** alpha and beta as float64 after the int slots. */
@@ -95,7 +97,7 @@ for (;;) {
         b = I[slot.packedBHelper];
       }
       kernel(I[slot.a], I[slot.aPanelStep], I[slot.aKStep], b, I[slot.bPanelStep], I[slot.bKStep],
-        I[slot.c] + q0 * I[slot.cPanelBytes], I[slot.ldc], I[slot.mPanels], n, I[slot.k], F[0], F[1]);
+        I[slot.c] + q0 * I[slot.cPanelBytes], I[slot.ldc], I[slot.mPanels], n, I[slot.k], I[slot.scratchHelper], F[0], F[1]);
     } catch (error) {
       Atomics.store(I, slot.failed, 1);
     }
@@ -118,6 +120,8 @@ export interface PanelJob {
   a: number; aPanelStep: number; aKStep: number; b: number; bPanelStep: number; bKStep: number;
   c: number; ldc: number; mPanels: number; k: number;
   cPanelBytes: number;
+  /** Each thread's scratch tile for the kernel (scratch for the caller). */
+  scratch: number; scratchHelper: number;
   alpha: number; beta: number;
 }
 
@@ -175,6 +179,7 @@ export function startHelperThread(module: object, memory: object): HelperThread 
       I[SLOT.itemStep] = j.itemStep; I[SLOT.a] = j.a; I[SLOT.aPanelStep] = j.aPanelStep; I[SLOT.aKStep] = j.aKStep;
       I[SLOT.b] = j.b; I[SLOT.bPanelStep] = j.bPanelStep; I[SLOT.bKStep] = j.bKStep; I[SLOT.c] = j.c; I[SLOT.ldc] = j.ldc;
       I[SLOT.mPanels] = j.mPanels; I[SLOT.k] = j.k; I[SLOT.cPanelBytes] = j.cPanelBytes;
+      I[SLOT.scratchHelper] = j.scratchHelper;
       F[0] = j.alpha; F[1] = j.beta;
       job = (job + 1) | 0;
       const tag = (job & JOB_TAG_MASK) << 16;
