@@ -46,7 +46,7 @@ export function sleb(n: number): number[] {
 
 /** A length-prefixed vector of already encoded items. */
 export function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+  return code(uleb(items.length), ...items);
 }
 
 /** A UTF-8 name, length-prefixed. */
@@ -57,12 +57,15 @@ export function name(s: string): number[] {
 
 /** A section: id byte, byte length, contents. */
 export function section(id: number, contents: number[]): number[] {
-  return [id, ...uleb(contents.length), ...contents];
+  return code([id], uleb(contents.length), contents);
 }
 
 /** Concatenates instructions (byte arrays) into one sequence. */
 export function code(...parts: number[][]): number[] {
-  return parts.flat();
+  // A plain loop: Array.prototype.flat is several times slower, and kernels nest code() deeply.
+  const out: number[] = [];
+  for (const part of parts) for (let i = 0; i < part.length; i++) out.push(part[i]!);
+  return out;
 }
 
 /** Memory immediate: alignment exponent (log2 bytes) and constant byte offset. */
@@ -213,18 +216,18 @@ export function encodeModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
       runs.push([...uleb(j - i), f.locals[i]!]);
       i = j;
     }
-    const body = [...vec(runs), ...f.body, 0x0b];
-    return [...uleb(body.length), ...body];
+    const body = code(vec(runs), f.body, [0x0b]);
+    return code(uleb(body.length), body);
   });
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, // magic "\0asm"
-    0x01, 0x00, 0x00, 0x00, // version 1
-    ...section(SECTION.type, vec(types)),
-    ...section(SECTION.import, vec([memoryImport])),
-    ...section(SECTION.function, vec(funcTypeIndices)),
-    ...section(SECTION.export, vec(exports)),
-    ...section(SECTION.code, vec(bodies)),
-  ]);
+  return Uint8Array.from(code(
+    [0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
+    [0x01, 0x00, 0x00, 0x00], // version 1
+    section(SECTION.type, vec(types)),
+    section(SECTION.import, vec([memoryImport])),
+    section(SECTION.function, vec(funcTypeIndices)),
+    section(SECTION.export, vec(exports)),
+    section(SECTION.code, vec(bodies)),
+  ));
 }
 
 /** Instructions for local += amount, where `amount` pushes one i32. */

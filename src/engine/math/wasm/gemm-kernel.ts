@@ -188,16 +188,25 @@ export const PACKED_CHUNK_PANELS = 16;
 /** Largest shared memory (64 KiB pages) a threaded gemm may grow to: 2 GiB, reserved as address space only. */
 export const SHARED_MAX_PAGES = 32768;
 
+let functions: FunctionDef[] | undefined;
+const moduleBytes: (Uint8Array<ArrayBuffer> | undefined)[] = [undefined, undefined];
+
 /**
  * Bytes of the module: exports `kernel`, `packA` (MR wide) and `packB` (NR wide), over an imported memory
  * env.memory, which is a shared one (of at most SHARED_MAX_PAGES) when `shared`.
  */
 export function gemmKernelModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  // Generated once per process and variant: generating the functions costs ~10 ms before the JIT warms up.
+  const cached = moduleBytes[shared ? 1 : 0];
+  if (cached !== undefined) return cached;
   const { mr, nr } = TILE;
-  return encodeModule({
+  functions ??= [kernelFunction(), packFunction("packA", mr), packFunction("packB", nr)];
+  const bytes = encodeModule({
     memory: shared ? { module: "env", field: "memory", minPages: 1, maxPages: SHARED_MAX_PAGES, shared: true } : { module: "env", field: "memory", minPages: 1 },
-    functions: [kernelFunction(), packFunction("packA", mr), packFunction("packB", nr)],
+    functions,
   });
+  moduleBytes[shared ? 1 : 0] = bytes;
+  return bytes;
 }
 
 type Kernel = (
