@@ -16,6 +16,7 @@ import type { Blob, LayerContext, LayerDefinition, LayerParameter } from "../typ
 import type { PlainMessage } from "../../schema/types.js";
 import { countOf, makeBlob, reshapeBlob, sameShape, shapeText } from "../blob.js";
 import { fillBlob } from "../fillers.js";
+import { multiplyAndFold, unfoldAndAccumulate, unfoldAndMultiply } from "../math/conv-columns.js";
 import { gemm } from "../math/gemm.js";
 import { col2im, convOutputSize, im2col, type ConvGeometry } from "../math/im2col.js";
 import { axisOf, bool, check, has, num, nums, optionalSub, sub, wants } from "./params.js";
@@ -170,6 +171,7 @@ export function imageToColumnSide(
   image: Float32Array, imageOff: number, count: number, geo: ConvGeometry, weight: Float32Array, groups: number,
   colChannels: number, P: number, col: Float32Array, colSide: Float32Array,
 ): void {
+  if (groups === 1 && unfoldAndMultiply(image, imageOff, count, geo, weight, colChannels, P, colSide)) return;
   const ld = count * P;
   im2col(image, imageOff, geo, col, 0, count);
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
@@ -181,6 +183,7 @@ export function columnSideToImage(
   colSide: Float32Array, count: number, geo: ConvGeometry, weight: Float32Array, groups: number,
   colChannels: number, P: number, col: Float32Array, image: Float32Array, imageOff: number,
 ): void {
+  if (groups === 1 && multiplyAndFold(colSide, count, geo, weight, colChannels, P, image, imageOff)) return;
   const ld = count * P;
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;
   for (let g = 0; g < groups; g++) gemm(true, false, Kg, ld, M, 1, weight, g * M * Kg, colSide, g * M * ld, 0, col, g * Kg * ld);
@@ -195,6 +198,7 @@ export function accumulateWeightGrad(
   image: Float32Array, imageOff: number, count: number, geo: ConvGeometry, colSide: Float32Array, groups: number,
   colChannels: number, P: number, col: Float32Array, weightDiff: Float32Array,
 ): void {
+  if (groups === 1 && unfoldAndAccumulate(image, imageOff, count, geo, colSide, colChannels, P, weightDiff)) return;
   const ld = count * P;
   im2col(image, imageOff, geo, col, 0, count);
   const M = colChannels / groups, Kg = (geo.channels / groups) * geo.kernelH * geo.kernelW;

@@ -26,7 +26,7 @@
  * benchmarks.
  */
 import os from "node:os";
-import { createWasmGemmWith, SUM_BLOCK, type GemmFn, type WasmGemm } from "./wasm/gemm-kernel.js";
+import { createWasmGemmWith, SUM_BLOCK, type GemmFn, type GemmInMemoryFn, type WasmGemm } from "./wasm/gemm-kernel.js";
 
 export { SUM_BLOCK };
 
@@ -105,6 +105,20 @@ export function getGemmBackend(): GemmBackend {
   return backend;
 }
 
+/** Whether `gemm` hands an M x N x K product to the wasm kernel under the current backend. */
+export function wasmServes(M: number, N: number, K: number): boolean {
+  return backend !== "ts" && (backend === "wasm" || (M * N * K >= WASM_MIN_MULTIPLY_ADDS && N >= WASM_MIN_COLUMNS));
+}
+
+/**
+ * The wasm gemm whose B or C may live in its memory (see InMemory), when the backend
+ * is not "ts" and the runtime has WebAssembly SIMD; else null.
+ */
+export function getWasmGemmInMemory(): GemmInMemoryFn | null {
+  if (backend === "ts" || getWasmGemm() === null) return null;
+  return wasmGemm?.gemmInMemory ?? null;
+}
+
 /**
  * C[cOff..] = alpha * op(A) * op(B) + beta * C. With beta = 0 the old contents
  * of C are ignored (as in BLAS, NaN there does not propagate).
@@ -114,7 +128,7 @@ export function gemm(
   alpha: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
   beta: number, C: Float32Array, cOff: number,
 ): void {
-  if (backend !== "ts" && (backend === "wasm" || (M * N * K >= WASM_MIN_MULTIPLY_ADDS && N >= WASM_MIN_COLUMNS))) {
+  if (wasmServes(M, N, K)) {
     const wasm = getWasmGemm();
     if (wasm !== null) {
       try {

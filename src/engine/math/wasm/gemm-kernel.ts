@@ -222,6 +222,36 @@ export type GemmFn = (
   beta: number, C: Float32Array, cOff: number,
 ) => void;
 
+/**
+ * An operand B that another kernel writes, or a result C that another kernel
+ * reads, directly in the gemm's wasm memory (so that, say, im2col's columns
+ * are not copied out to JavaScript and back in). Such kernels must keep off
+ * the memory's first RESERVED_BYTES, which the gemm leaves alone for them.
+ */
+export interface InMemory {
+  /** Floats of room the callback needs besides the operand (16-byte aligned; 0 for none). */
+  roomFloats: number;
+  /**
+   * As B: write raw B (the K*N floats the caller would have passed at bOff) at float `at` of memory.buffer.
+   * As C: read the M x N result, rows `ld` floats apart, from float `at` (only with beta 0).
+   * `room` is the float offset of the room.
+   */
+  run(memory: WasmMemory, at: number, ld: number, room: number): void;
+}
+
+/** `GemmFn` whose B and C may also live in the kernel's memory (see InMemory). */
+export type GemmInMemoryFn = (
+  transA: boolean, transB: boolean, M: number, N: number, K: number,
+  alpha: number, A: Float32Array, aOff: number, B: Float32Array | InMemory, bOff: number,
+  beta: number, C: Float32Array | InMemory, cOff: number,
+) => void;
+
+/**
+ * Bytes at the start of a kernel memory that the gemm never touches: the
+ * convolution sweeps keep their zero and sink cells there when they share it.
+ */
+export const RESERVED_BYTES = 32;
+
 /** Whether this runtime accepts WebAssembly SIMD (checked by validating the kernel module). */
 export function wasmSimdAvailable(): boolean {
   try {
@@ -232,23 +262,26 @@ export function wasmSimdAvailable(): boolean {
 }
 
 /** Byte offsets of the regions one call uses in wasm memory, 16-byte aligned. */
-interface Layout { scratch: number; scratchHelper: number; rawA: number; rawB: number; packedA: number; packedB: number; product: number; end: number }
+interface Layout {
+  scratch: number; scratchHelper: number; rawA: number; rawB: number; packedA: number; packedB: number; product: number; room: number; end: number;
+}
 
-function layout(mr: number, nr: number, M: number, N: number, K: number, packedPanels: number): Layout {
+function layout(mr: number, nr: number, M: number, N: number, K: number, packedPanels: number, roomFloats: number): Layout {
   const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
   const up16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
   const valueBytes = 4;
   // The kernel's scratch tiles, one per thread; then the operands.
-  const scratch = 0, scratchHelper = SCRATCH_BYTES;
+  const scratch = RESERVED_BYTES, scratchHelper = scratch + SCRATCH_BYTES;
   // Raw operands get slack for panels reading past their last row or column (at most a panel's width of
   // rows or columns, whichever way the operand is stored).
-  const rawA = 2 * SCRATCH_BYTES;
+  const rawA = scratchHelper + SCRATCH_BYTES;
   const rawB = up16(rawA + (M * K + (mr - 1) * K + mr) * 4);
   const packedA = up16(rawB + (K * N + (nr - 1) * K + nr) * 4);
   const packedB = up16(packedA + Mp * K * valueBytes);
   // Packed B holds `packedPanels` column panels: a chunk at a time, not the whole of B.
   const product = up16(packedB + packedPanels * nr * K * valueBytes);
-  return { scratch, scratchHelper, rawA, rawB, packedA, packedB, product, end: product + Mp * Np * 4 };
+  const room = up16(product + Mp * Np * 4);
+  return { scratch, scratchHelper, rawA, rawB, packedA, packedB, product, room, end: room + roomFloats * 4 };
 }
 
 /**
@@ -267,6 +300,8 @@ export interface WasmGemmOptions {
 /** A wasm gemm, and its helper thread when it has one. */
 export interface WasmGemm {
   gemm: GemmFn;
+  /** The same gemm, with B or C optionally living in the kernel's memory. */
+  gemmInMemory: GemmInMemoryFn;
   /** Whether a helper thread was started (it may still be starting up). */
   threaded: boolean;
   /** Whether the helper thread is running and taking work. */
@@ -289,7 +324,7 @@ export interface WasmGemm {
 export function createWasmGemmWith(options: WasmGemmOptions): WasmGemm | null {
   if (wasmApi === undefined || !wasmSimdAvailable()) return null;
   const single = instantiate(null);
-  let threaded: GemmFn | null = null;
+  let threaded: GemmInMemoryFn | null = null;
   let helper: HelperThread | null = null;
   if (options.threads && typeof SharedArrayBuffer === "function") {
     try {
@@ -307,7 +342,7 @@ export function createWasmGemmWith(options: WasmGemmOptions): WasmGemm | null {
     }
   }
   let split = 0;
-  const gemm: GemmFn = (transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff) => {
+  const gemmInMemory: GemmInMemoryFn = (transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff) => {
     if (threaded !== null && helper !== null && M * N * K >= THREAD_MIN_MULTIPLY_ADDS && helper.ready()) {
       split++;
       threaded(transA, transB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
@@ -316,7 +351,8 @@ export function createWasmGemmWith(options: WasmGemmOptions): WasmGemm | null {
     }
   };
   return {
-    gemm,
+    gemm: gemmInMemory,
+    gemmInMemory,
     threaded: helper !== null,
     helperReady: () => helper !== null && helper.ready(),
     splitProducts: () => split,
@@ -335,7 +371,7 @@ interface SharedSetup {
 }
 
 /** One instance of the module with its scratch memory, as a gemm; with `shared`, products are split with the helper. */
-function instantiate(shared: SharedSetup | null): GemmFn {
+function instantiate(shared: SharedSetup | null): GemmInMemoryFn {
   const api = wasmApi!;
   const { mr: MR, nr: NR } = TILE;
   const valueBytes = 4;
@@ -372,15 +408,18 @@ function instantiate(shared: SharedSetup | null): GemmFn {
 
   return function gemmWasm(
     transA: boolean, transB: boolean, M: number, N: number, K: number,
-    alpha: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number,
-    beta: number, C: Float32Array, cOff: number,
+    alpha: number, A: Float32Array, aOff: number, B: Float32Array | InMemory, bOff: number,
+    beta: number, C: Float32Array | InMemory, cOff: number,
   ): void {
     if (M <= 0 || N <= 0) return;
-    if (K <= 0) {
+    const bArray = B instanceof Float32Array ? B : null, cArray = C instanceof Float32Array ? C : null;
+    if (cArray === null && (beta !== 0 || K <= 0)) throw new Error("gemm: a result read in wasm memory needs beta 0 and K > 0");
+    if (K <= 0 && cArray !== null) {
       // op(A) * op(B) is zero: C = beta * C (overwritten when beta is 0).
-      for (let i = cOff, end = cOff + M * N; i < end; i++) C[i] = beta === 0 ? 0 : beta * C[i]!;
+      for (let i = cOff, end = cOff + M * N; i < end; i++) cArray[i] = beta === 0 ? 0 : beta * cArray[i]!;
       return;
     }
+    const roomFloats = Math.max(bArray === null ? (B as InMemory).roomFloats : 0, cArray === null ? (C as InMemory).roomFloats : 0);
     const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR), Np = nPanels * NR;
     const helper = nPanels >= 2 ? (shared?.helper() ?? null) : null;
     // Column panels of B per chunk: few enough that a packed chunk stays in the cache while the
@@ -389,7 +428,7 @@ function instantiate(shared: SharedSetup | null): GemmFn {
       Math.ceil(nPanels / MAX_CHUNKS),
       Math.min(nPanels, PACKED_CHUNK_PANELS, helper !== null ? Math.max(1, Math.ceil(nPanels / 8)) : nPanels),
     );
-    const at = layout(MR, NR, M, N, K, helper !== null ? 2 * chunkPanels : chunkPanels);
+    const at = layout(MR, NR, M, N, K, helper !== null ? 2 * chunkPanels : chunkPanels, roomFloats);
     if (at.end > mem.buffer.byteLength) {
       mem.grow(Math.ceil((at.end - mem.buffer.byteLength) / PAGE_BYTES));
       heap = new Float32Array(mem.buffer);
@@ -397,7 +436,8 @@ function instantiate(shared: SharedSetup | null): GemmFn {
     const h = heap;
     h.set(A.subarray(aOff, aOff + M * K), at.rawA >> 2);
     h.fill(0, (at.rawA >> 2) + M * K, at.rawB >> 2);
-    h.set(B.subarray(bOff, bOff + K * N), at.rawB >> 2);
+    if (bArray !== null) h.set(bArray.subarray(bOff, bOff + K * N), at.rawB >> 2);
+    else (B as InMemory).run(mem, at.rawB >> 2, N, at.room >> 2);
     h.fill(0, (at.rawB >> 2) + K * N, at.packedA >> 2);
     // Raw op(A) (i, k) is float i*ai + k*ak, op(B) (k, j) is float k*bk + j*bj. A panel's values for one k
     // must be adjacent (ai = 1, bj = 1) to be read in place; otherwise they are packed.
@@ -420,7 +460,7 @@ function instantiate(shared: SharedSetup | null): GemmFn {
     job.scratch = at.scratch; job.scratchHelper = at.scratchHelper;
     job.alpha = alpha; job.beta = beta;
     const product = at.product >> 2;
-    if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
+    if (beta !== 0) for (let i = 0; i < M; i++) h.set(cArray!.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
     if (helper !== null) {
       try {
         helper.run(job, runPanels);
@@ -428,13 +468,14 @@ function instantiate(shared: SharedSetup | null): GemmFn {
         // A helper that failed is not used again; the product is redone here, from the same inputs.
         helper.stop();
         if (!(error instanceof Error && error.message.startsWith("gemm:"))) throw error;
-        if (beta !== 0) for (let i = 0; i < M; i++) h.set(C.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
+        if (beta !== 0) for (let i = 0; i < M; i++) h.set(cArray!.subarray(cOff + i * N, cOff + i * N + N), product + i * Np);
         runAllHere(job);
       }
     } else {
       runAllHere(job);
     }
-    if (N === Np) C.set(h.subarray(product, product + M * N), cOff);
-    else for (let i = 0; i < M; i++) C.set(h.subarray(product + i * Np, product + i * Np + N), cOff + i * N);
+    if (cArray === null) (C as InMemory).run(mem, product, Np, at.room >> 2);
+    else if (N === Np) cArray.set(h.subarray(product, product + M * N), cOff);
+    else for (let i = 0; i < M; i++) cArray.set(h.subarray(product + i * Np, product + i * Np + N), cOff + i * N);
   };
 }

@@ -10,15 +10,19 @@
  * land there).
  */
 import { addToLocal, code, countDownAndLoop, countUpAndLoop, encodeModule, i32, op, type FunctionDef } from "./encode.js";
-import { PAGE_BYTES, wasmApi } from "./runtime.js";
+import { RESERVED_BYTES, SHARED_MAX_PAGES } from "./gemm-kernel.js";
+import { PAGE_BYTES, wasmApi, type WasmMemory } from "./runtime.js";
 import type { ConvGeometry } from "../im2col.js";
 
 const get = op.localGet, set = op.localSet;
 
-/** Byte address of the cell that reads as 0, and of the cell outside pixels are added to. */
+/**
+ * Byte address of the cell that reads as 0, and of the cell outside pixels are added to: inside the
+ * bytes a gemm sharing the memory leaves alone (RESERVED_BYTES).
+ */
 const ZERO_CELL = 0, SINK_CELL = 16;
 /** First byte free for data. */
-const DATA_START = 32;
+const DATA_START = RESERVED_BYTES;
 
 /**
  * `name(image, col, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW, outH, outW, rowGap)`,
@@ -106,10 +110,13 @@ function sweepFunction(name: string, toCol: boolean): FunctionDef {
   return { name, params: Array(16).fill(i32), results: [], locals: Array(13).fill(i32), body };
 }
 
-/** Bytes of the module: exports `im2col` and `col2im` over an imported memory env.memory. */
-export function im2colModuleBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * Bytes of the module: exports `im2col` and `col2im` over an imported memory env.memory, a shared one
+ * (of at most SHARED_MAX_PAGES, as the threaded gemm's) when `shared`.
+ */
+export function im2colModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   return encodeModule({
-    memory: { module: "env", field: "memory", minPages: 1 },
+    memory: shared ? { module: "env", field: "memory", minPages: 1, maxPages: SHARED_MAX_PAGES, shared: true } : { module: "env", field: "memory", minPages: 1 },
     functions: [sweepFunction("im2col", true), sweepFunction("col2im", false)],
   });
 }
@@ -126,6 +133,49 @@ export interface WasmIm2col {
     col: Float32Array, colOff: number, g: ConvGeometry, outH: number, outW: number, data: Float32Array, off: number,
     count: number, imageStride: number,
   ): void;
+}
+
+/**
+ * The sweeps over another kernel's memory (a gemm's, see InMemory in ./gemm-kernel.ts): byte
+ * addresses, nothing copied. `count` images lie one after another from imageAt; image n's columns
+ * start at colAt + n*outH*outW floats, and rows of the column buffer are colRowFloats apart.
+ * unfold writes the columns; fold adds them onto the images (which the caller zeroes first).
+ */
+export interface SweepsInMemory {
+  unfold(imageAt: number, colAt: number, g: ConvGeometry, outH: number, outW: number, count: number, colRowFloats: number): void;
+  fold(colAt: number, imageAt: number, g: ConvGeometry, outH: number, outW: number, count: number, colRowFloats: number): void;
+}
+
+const sweepsByMemory = new WeakMap<WasmMemory, SweepsInMemory | null>();
+
+/** The sweeps instantiated over `memory` (once per memory); null when WebAssembly is unavailable. */
+export function sweepsOn(memory: WasmMemory): SweepsInMemory | null {
+  let sweeps = sweepsByMemory.get(memory);
+  if (sweeps !== undefined) return sweeps;
+  sweeps = null;
+  const shared = typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = im2colModuleBytes(shared);
+  if (wasmApi !== undefined && wasmApi.validate(bytes)) {
+    const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+    const unfold = exports["im2col"] as Sweep, fold = exports["col2im"] as Sweep;
+    const imageBytes = (g: ConvGeometry): number => g.channels * g.height * g.width * 4;
+    const geometryArgs = (g: ConvGeometry, outH: number, outW: number, colRowFloats: number): number[] => [
+      g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, outH, outW,
+      (colRowFloats - outH * outW) * 4,
+    ];
+    sweeps = {
+      unfold(imageAt, colAt, g, outH, outW, count, colRowFloats) {
+        const rest = geometryArgs(g, outH, outW, colRowFloats), step = imageBytes(g), P = outH * outW;
+        for (let n = 0; n < count; n++) unfold(imageAt + n * step, colAt + n * P * 4, ...rest);
+      },
+      fold(colAt, imageAt, g, outH, outW, count, colRowFloats) {
+        const rest = geometryArgs(g, outH, outW, colRowFloats), step = imageBytes(g), P = outH * outW;
+        for (let n = 0; n < count; n++) fold(imageAt + n * step, colAt + n * P * 4, ...rest);
+      },
+    };
+  }
+  sweepsByMemory.set(memory, sweeps);
+  return sweeps;
 }
 
 /** Instantiates the module over its own growable memory; null when WebAssembly is unavailable. Not re-entrant. */
