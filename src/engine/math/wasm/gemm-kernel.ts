@@ -50,6 +50,8 @@ export const SUM_BLOCK = 128;
 
 /** Bytes of one thread's scratch tile: MR x NR doubles. */
 const SCRATCH_BYTES = TILE.mr * TILE.nr * 8;
+/** Bytes kept free around each scratch tile: two cache lines (the neighbouring line is prefetched too). */
+const SCRATCH_GAP = 128;
 
 const get = op.localGet, set = op.localSet;
 
@@ -270,11 +272,13 @@ function layout(mr: number, nr: number, M: number, N: number, K: number, packedP
   const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
   const up16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
   const valueBytes = 4;
-  // The kernel's scratch tiles, one per thread; then the operands.
-  const scratch = RESERVED_BYTES, scratchHelper = scratch + SCRATCH_BYTES;
+  // The kernel's scratch tiles, one per thread, on cache lines of their own (two cores writing one
+  // line take turns owning it: products with K > SUM_BLOCK ran slower on two threads than on one);
+  // then the operands.
+  const scratch = SCRATCH_GAP, scratchHelper = scratch + SCRATCH_BYTES + SCRATCH_GAP;
   // Raw operands get slack for panels reading past their last row or column (at most a panel's width of
   // rows or columns, whichever way the operand is stored).
-  const rawA = scratchHelper + SCRATCH_BYTES;
+  const rawA = scratchHelper + SCRATCH_BYTES + SCRATCH_GAP;
   const rawB = up16(rawA + (M * K + (mr - 1) * K + mr) * 4);
   const packedA = up16(rawB + (K * N + (nr - 1) * K + nr) * 4);
   const packedB = up16(packedA + Mp * K * valueBytes);
