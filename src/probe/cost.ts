@@ -9,9 +9,9 @@ import { convGeometry } from "../model/shapes.js";
 import type { PhaseNet } from "../model/types.js";
 
 /**
- * Floating-point operations per second the engine sustains on one core, kept about half of what
- * `npm run bench` measures (LeNet's ~0.85 GFLOP forward+backward in ~53 ms with the WebAssembly GEMM),
- * so that plans err on the safe side.
+ * Floating-point operations per second the engine sustains on one core, kept well under what
+ * `npm run bench` measures (LeNet's ~0.85 GFLOP forward+backward in ~30 ms with the WebAssembly GEMM,
+ * about 28 GFLOP/s; larger nets and slower machines do less), so that plans err on the safe side.
  */
 export const ENGINE_FLOPS = 8e9;
 /** Forward + backward cost relative to forward. */
