@@ -53,7 +53,20 @@ export interface AbsMean {
 export function absMean(arr: Float32Array): AbsMean {
   // A float64 sum of float32 magnitudes cannot overflow, so it is finite exactly when every element is:
   // one branch-free pass, and a counting pass only when something is not finite.
-  // Four running sums, so that consecutive additions do not wait on each other (twice as fast).
+  const n = arr.length;
+  const absSum = absSumOf(arr);
+  if (Number.isFinite(absSum)) return { meanAbs: n > 0 ? absSum / n : 0, nan: 0, inf: 0 };
+  return countNonFinite(arr);
+}
+
+/**
+ * Sum of |x| in float64, with four running sums so that consecutive additions do not wait on each
+ * other (twice as fast). The loops are functions without other branches: code that a hot loop's
+ * first calls never reach has no type feedback, and V8 then threw the optimised loop away each time
+ * it got there (measured: 121 deoptimisations and 60 MB of boxed numbers per LeNet probe iteration
+ * when the last few elements were summed in the same function).
+ */
+function absSumOf(arr: Float32Array): number {
   const n = arr.length, n4 = n - (n % 4);
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (let i = 0; i < n4; i += 4) {
@@ -62,12 +75,7 @@ export function absMean(arr: Float32Array): AbsMean {
     s2 += Math.abs(arr[i + 2]!);
     s3 += Math.abs(arr[i + 3]!);
   }
-  // The last few elements and the counting are separate functions: code that a hot loop's first
-  // calls never reach has no type feedback, and V8 then throws away the optimised loop each time
-  // it gets there (measured: 121 deoptimisations and 60 MB of boxed numbers per LeNet iteration).
-  const absSum = s0 + s1 + (s2 + s3) + absSumFrom(arr, n4);
-  if (Number.isFinite(absSum)) return { meanAbs: n > 0 ? absSum / n : 0, nan: 0, inf: 0 };
-  return countNonFinite(arr);
+  return s0 + s1 + (s2 + s3) + absSumFrom(arr, n4);
 }
 
 /** Sum of |x| over arr[from..] (a plain loop; see absMean). */

@@ -41,6 +41,24 @@ describe("ReLU", () => {
     });
   }
 
+  it("treats NaN and infinities as Caffe's max(x, 0) + slope * min(x, 0) and (x > 0) + slope * (x <= 0) do", () => {
+    const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4e38, -1e-45];
+    for (const slope of [0, 0.25]) {
+      const x = blobOf([values.length], values);
+      const layer = reluLayer.create({ name: "r", type: "ReLU", relu_param: { negative_slope: slope } }, [x], ctx());
+      const y = blobOf([values.length], values.map(() => 0));
+      layer.reshape([x], [y]);
+      layer.forward([x], [y]);
+      // -Inf gives 0 * -Inf = NaN with slope 0, as in Caffe; the smallest negative denormal times 0.25 rounds to -0.
+      const expected = values.map((v) => Math.fround(Math.max(v, 0) + slope * Math.min(v, 0)));
+      expect([...y.data].map(String)).toEqual(expected.map(String));
+      y.diff.fill(2);
+      layer.backward([y], [true], [x]);
+      const factor = values.map((v) => (v > 0 ? 1 : 0) + slope * (v <= 0 ? 1 : 0)); // NaN: 0 (neither comparison holds)
+      expect([...x.diff]).toEqual(factor.map((f) => 2 * f));
+    }
+  });
+
   it("works in place (top is the bottom blob)", () => {
     const x = blobOf([3], [-1, 2, -3]);
     const layer = reluLayer.create({ name: "r", type: "ReLU" }, [x], ctx());
