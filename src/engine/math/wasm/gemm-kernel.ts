@@ -275,7 +275,7 @@ function layout(mr: number, nr: number, M: number, N: number, K: number, packedP
   // The kernel's scratch tiles, one per thread, on cache lines of their own (two cores writing one
   // line take turns owning it: products with K > SUM_BLOCK ran slower on two threads than on one);
   // then the operands.
-  const scratch = SCRATCH_GAP, scratchHelper = scratch + SCRATCH_BYTES + SCRATCH_GAP;
+  const scratch = RESERVED_BYTES + SCRATCH_GAP, scratchHelper = scratch + SCRATCH_BYTES + SCRATCH_GAP;
   // Raw operands get slack for panels reading past their last row or column (at most a panel's width of
   // rows or columns, whichever way the operand is stored).
   const rawA = scratchHelper + SCRATCH_BYTES + SCRATCH_GAP;
