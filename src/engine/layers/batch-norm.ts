@@ -17,6 +17,7 @@
 import type { LayerDefinition } from "../types.js";
 import { countOf, makeBlob, reshapeBlob } from "../blob.js";
 import { bool, check, has, num, sub, wants } from "./params.js";
+import { dotOf, squaredDeviationsOf, sumOf } from "../math/sums.js";
 
 export const batchNormLayer: LayerDefinition = {
   type: "BatchNorm",
@@ -56,7 +57,7 @@ export const batchNormLayer: LayerDefinition = {
         } else {
           for (let c = 0; c < C; c++) {
             let s = 0;
-            for (let n = 0; n < N; n++) { const base = (n * C + c) * spatial; for (let i = 0; i < spatial; i++) s += x[base + i]!; }
+            for (let n = 0; n < N; n++) { const base = (n * C + c) * spatial; s += sumOf(x, base, base + spatial); }
             mean[c] = Math.fround(s / m);
           }
           const factor = params[2]!.data;
@@ -66,7 +67,7 @@ export const batchNormLayer: LayerDefinition = {
             let s = 0;
             for (let n = 0; n < N; n++) {
               const base = (n * C + c) * spatial;
-              for (let i = 0; i < spatial; i++) { const d = Math.fround(x[base + i]! - mean[c]!); s += d * d; }
+              s += squaredDeviationsOf(x, base, base + spatial, mean[c]!);
             }
             const variance = Math.fround(s / m);
             // Float steps as caffe_cpu_axpby: scale the running sum, then add.
@@ -101,13 +102,15 @@ export const batchNormLayer: LayerDefinition = {
           let sumDy = 0, sumDyY = 0;
           for (let n = 0; n < N; n++) {
             const base = (n * C + c) * spatial;
-            for (let i = 0; i < spatial; i++) { sumDy += dy[base + i]!; sumDyY += dy[base + i]! * normalized[base + i]!; }
+            sumDy += sumOf(dy, base, base + spatial);
+            sumDyY += dotOf(dy, normalized, base, base + spatial);
           }
-          const sd = std[c]!;
+          // Caffe scales the sums by -1/m (caffe_cpu_axpby) rather than dividing: one division per element, not two.
+          const sd = std[c]!, meanDy = sumDy / m, meanDyY = sumDyY / m;
           for (let n = 0; n < N; n++) {
             const base = (n * C + c) * spatial;
             for (let i = 0; i < spatial; i++) {
-              dx[base + i] = (dy[base + i]! - (sumDy + normalized[base + i]! * sumDyY) / m) / sd;
+              dx[base + i] = (dy[base + i]! - (meanDy + normalized[base + i]! * meanDyY)) / sd;
             }
           }
         }

@@ -9,6 +9,7 @@ import type { PlainMessage } from "../../schema/types.js";
 import { canonicalAxis, countOf, makeBlob, shapeText } from "../blob.js";
 import { fillBlob } from "../fillers.js";
 import { check, num } from "./params.js";
+import { dotOf, sumOf } from "../math/sums.js";
 
 /** Operand shape for the parameter form: bottom.shape[axis .. axis + num_axes) (num_axes -1: to the end). */
 export function operandShape(param: LayerParameter, settings: PlainMessage, bottom: Blob): number[] {
@@ -52,8 +53,7 @@ export function reduceOverBroadcast(
     let s = 0;
     for (let o = 0; o < outer; o++) {
       const base = (o * dim + d) * inner;
-      if (b) for (let i = 0; i < inner; i++) s += a[base + i]! * b[base + i]!;
-      else for (let i = 0; i < inner; i++) s += a[base + i]!;
+      s += b ? dotOf(a, b, base, base + inner) : sumOf(a, base, base + inner);
     }
     target[d] = accumulate ? target[d]! + s : s;
   }

@@ -18,6 +18,7 @@ import { countOf, makeBlob, reshapeBlob, sameShape, shapeText } from "../blob.js
 import { fillBlob } from "../fillers.js";
 import { multiplyAndFold, unfoldAndAccumulate, unfoldAndMultiply } from "../math/conv-columns.js";
 import { gemm } from "../math/gemm.js";
+import { sumOf } from "../math/sums.js";
 import { col2im, convOutputSize, im2col, type ConvGeometry } from "../math/im2col.js";
 import { axisOf, bool, check, has, num, nums, optionalSub, sub, wants } from "./params.js";
 
@@ -215,23 +216,15 @@ export function addBias(out: Float32Array, bias: Float32Array, outer: number, ch
   }
 }
 
-/** biasDiff[c] += sum over n, p of diff[n, c, p] (four running sums in float64, so the additions overlap). */
+/** biasDiff[c] += sum over n, p of diff[n, c, p] (in float64, see sumOf). */
 export function accumulateBiasGrad(diff: Float32Array, biasDiff: Float32Array, outer: number, channels: number, inner: number): void {
-  const inner4 = inner - (inner % 4);
   for (let c = 0; c < channels; c++) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s = 0;
     for (let n = 0; n < outer; n++) {
       const base = (n * channels + c) * inner;
-      let p = 0;
-      for (; p < inner4; p += 4) {
-        s0 += diff[base + p]!;
-        s1 += diff[base + p + 1]!;
-        s2 += diff[base + p + 2]!;
-        s3 += diff[base + p + 3]!;
-      }
-      for (; p < inner; p++) s0 += diff[base + p]!;
+      s += sumOf(diff, base, base + inner);
     }
-    biasDiff[c] += s0 + s1 + (s2 + s3);
+    biasDiff[c] += s;
   }
 }
 
