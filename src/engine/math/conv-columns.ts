@@ -18,6 +18,12 @@ import type { InMemory } from "./wasm/gemm-kernel.js";
 import { sweepsOn } from "./wasm/im2col-kernel.js";
 import { tryWasm, type WasmMemory } from "./wasm/runtime.js";
 
+/**
+ * Thrown (as a RangeError, which tryWasm turns into "use the plain path") before anything is written
+ * when the sweeps cannot be instantiated over the gemm's memory.
+ */
+const SWEEPS_UNAVAILABLE = "conv-columns: the sweeps kernel is unavailable over this memory";
+
 /** Floats of `count` images of geometry g, rounded up to a 16-byte multiple. */
 function imagesFloats(g: ConvGeometry, count: number): number {
   return Math.ceil((g.channels * g.height * g.width * count) / 4) * 4;
@@ -38,7 +44,7 @@ export function unfoldedImages(image: Float32Array, imageOff: number, count: num
     roomFloats: imagesFloats(g, count),
     run(memory: WasmMemory, at: number, _ld: number, room: number): void {
       const sweeps = sweepsOn(memory);
-      if (sweeps === null) throw new Error("conv-columns: the sweeps kernel is unavailable");
+      if (sweeps === null) throw new RangeError(SWEEPS_UNAVAILABLE);
       new Float32Array(memory.buffer).set(image.subarray(imageOff, imageOff + floats), room);
       sweeps.unfold(room * 4, at * 4, g, outH, outW, count, count * outH * outW);
     },
@@ -53,7 +59,7 @@ export function foldedInto(image: Float32Array, imageOff: number, count: number,
     roomFloats: imagesFloats(g, count),
     run(memory: WasmMemory, at: number, ld: number, room: number): void {
       const sweeps = sweepsOn(memory);
-      if (sweeps === null) throw new Error("conv-columns: the sweeps kernel is unavailable");
+      if (sweeps === null) throw new RangeError(SWEEPS_UNAVAILABLE);
       const heap = new Float32Array(memory.buffer);
       heap.fill(0, room, room + floats);
       sweeps.fold(at * 4, room * 4, g, outH, outW, count, ld);

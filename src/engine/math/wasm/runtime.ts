@@ -28,9 +28,10 @@ export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmA
 export const PAGE_BYTES = 65536;
 
 /**
- * Runs a wasm kernel call; false when its memory could not grow to the sizes
- * asked for (a RangeError, thrown before anything was written), so that the
- * caller can fall back to its TypeScript path. Other errors propagate.
+ * Runs a wasm kernel call; false when it could not run (a RangeError, thrown
+ * before anything was written: its memory could not grow to the sizes asked
+ * for, or a kernel it needs is unavailable), so that the caller can fall back
+ * to its TypeScript path. Other errors propagate.
  */
 export function tryWasm(call: () => void): boolean {
   try {
