@@ -74,6 +74,14 @@ const TINY: ModuleDef = {
         op.v128Store(),
       ),
     },
+    {
+      // memory[dst..+16] = bytes lanes of memory[src..+16] picked by a fixed shuffle (high half to low)
+      name: "highHalf", params: [i32, i32], results: [], locals: [],
+      body: code(
+        op.localGet(1), op.localGet(0), op.v128Load(), op.localGet(0), op.v128Load(),
+        op.i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]), op.v128Store(),
+      ),
+    },
   ],
 };
 
@@ -107,5 +115,13 @@ describe("encodeModule", () => {
     heap[16] = 3; // s at byte 64
     axpyConst(0, 80, 64);
     expect([...heap.subarray(20, 24)]).toEqual([3.5, -5.5, 11, 1.25]);
+    const highHalf = exports["highHalf"] as (src: number, dst: number) => void;
+    highHalf(0, 128); // lanes 8-15 of the first operand, then lanes 8-15 of the second (the same vector)
+    expect([...heap.subarray(32, 36)]).toEqual([3.5, 0.25, 3.5, 0.25]);
+  });
+
+  it("rejects a shuffle that does not name 16 lanes in 0..31", () => {
+    expect(() => op.i8x16Shuffle([0, 1, 2])).toThrow(RangeError);
+    expect(() => op.i8x16Shuffle([...Array(15).fill(0), 32])).toThrow(RangeError);
   });
 });

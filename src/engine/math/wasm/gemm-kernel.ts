@@ -5,7 +5,8 @@
  * one column k are adjacent, and op(B) as column panels of NR columns in
  * which the NR values of one row k are adjacent; where panels start and how
  * far apart consecutive k are is passed in. Both operands are first copied
- * into wasm memory; row-major B and transposed A already have panel shape
+ * into wasm memory (or B is written there by another kernel, and C read there:
+ * see InMemory); row-major B and transposed A already have panel shape
  * and are read in place, and only A and transposed B are repacked (by
  * `packA`/`packB`, also generated).
  * The kernel walks column panels of B (outer, kept hot in cache) and row
