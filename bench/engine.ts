@@ -79,7 +79,7 @@ export const LENET: PlainMessage = {
 };
 
 /** BVLC examples/cifar10/cifar10_quick_train_test.prototxt, TRAIN phase (no mean file: synthetic data). */
-const CIFAR_QUICK: PlainMessage = {
+export const CIFAR_QUICK: PlainMessage = {
   name: "CIFAR10_quick",
   layer: [
     dataLayer("cifar", 100),

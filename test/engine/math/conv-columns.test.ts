@@ -88,6 +88,20 @@ describe.skipIf(getWasmGemm() === null)("convolution products with the columns i
     expect(image.every((x) => x === 7)).toBe(true);
   });
 
+  it("throws a RangeError before anything is written when the room asked for cannot be had (the plain path then runs)", () => {
+    const gemm = createWasmGemmWith({})!;
+    let ran = false;
+    const C = new Float32Array(8 * 8).fill(3);
+    const huge = { roomFloats: 2 ** 30, run: () => { ran = true; } }; // 4 GiB of room: more than a wasm32 memory holds
+    expect(() => gemm.gemmInMemory(false, false, 8, 8, 8, 1, new Float32Array(64), 0, huge, 0, 1, C, 0)).toThrow(RangeError);
+    expect(ran).toBe(false);
+    expect(C.every((x) => x === 3)).toBe(true);
+    // The same gemm still works afterwards.
+    const D = new Float32Array(64);
+    gemm.gemm(false, false, 8, 8, 8, 1, new Float32Array(64).fill(1), 0, new Float32Array(64).fill(2), 0, 0, D, 0);
+    expect(D.every((x) => x === 16)).toBe(true);
+  });
+
   it("works in the threaded gemm's shared memory: the products split with the helper give the same bits", async () => {
     const threaded = createWasmGemmWith({ threads: true })!;
     try {
