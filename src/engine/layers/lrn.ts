@@ -43,39 +43,65 @@ export const lrnLayer: LayerDefinition = {
         if (scale.length !== n) { scale = new Float32Array(n); work = new Float32Array(n); work2 = new Float32Array(n); }
       },
       forward(bot, top) {
-        const x = bot[0]!.data, y = top[0]!.data;
-        if (region === "ACROSS_CHANNELS") {
-          for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let p = 0; p < plane; p++) {
-            let s = 0;
-            for (let cc = Math.max(0, c - half); cc <= Math.min(C - 1, c + half); cc++) { const v = x[(n * C + cc) * plane + p]!; s += v * v; }
-            scale[(n * C + c) * plane + p] = k + (alpha / size) * s;
-          }
-        } else {
-          for (let i = 0; i < x.length; i++) work[i] = x[i]! * x[i]!;
-          avePoolForward(geo, N * C, work, 0, scale, 0);
-          for (let i = 0; i < x.length; i++) scale[i] = 1 + alpha * scale[i]!;
-        }
-        for (let i = 0; i < x.length; i++) y[i] = x[i]! * Math.pow(scale[i]!, -beta);
+        const x = bot[0]!.data;
+        if (region === "ACROSS_CHANNELS") acrossChannelsScale(x, scale, N, C, plane, half, k, alpha / size);
+        else withinChannelScale(x, scale, work, geo, N * C, alpha);
+        scaleBy(x, top[0]!.data, scale, beta);
       },
       backward(top, propagateDown, bot) {
         if (!wants(propagateDown, 0)) return;
         const x = bot[0]!.data, y = top[0]!.data, dy = top[0]!.diff, dx = bot[0]!.diff;
-        if (region === "ACROSS_CHANNELS") {
-          for (let i = 0; i < x.length; i++) work[i] = (dy[i]! * y[i]!) / scale[i]!;
-          const ratio = (2 * alpha * beta) / size;
-          for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let p = 0; p < plane; p++) {
-            let s = 0;
-            for (let cc = Math.max(0, c - half); cc <= Math.min(C - 1, c + half); cc++) s += work[(n * C + cc) * plane + p]!;
-            const i = (n * C + c) * plane + p;
-            dx[i] = dy[i]! * Math.pow(scale[i]!, -beta) - ratio * x[i]! * s;
-          }
-        } else {
-          for (let i = 0; i < x.length; i++) work[i] = -alpha * beta * dy[i]! * x[i]! * Math.pow(scale[i]!, -beta - 1);
-          work2.fill(0);
-          avePoolBackward(geo, N * C, work, 0, work2, 0);
-          for (let i = 0; i < x.length; i++) dx[i] = dy[i]! * Math.pow(scale[i]!, -beta) + 2 * x[i]! * work2[i]!;
-        }
+        if (region === "ACROSS_CHANNELS") acrossChannelsBackward(x, y, dy, dx, scale, work, N, C, plane, half, (2 * alpha * beta) / size, beta);
+        else withinChannelBackward(x, dy, dx, scale, work, work2, geo, N * C, alpha, beta);
       },
     };
   },
 };
+
+// The passes are module-level functions: every LRN layer's closures share V8's type feedback, and a
+// loop optimised for one region was thrown away again and again when a layer of the other region
+// reached the branch the first never took.
+
+/** scale = k + alpha/n * Σ_{c' in W(c)} x_{c'}^2. */
+function acrossChannelsScale(x: Float32Array, scale: Float32Array, N: number, C: number, plane: number, half: number, k: number, alphaOverSize: number): void {
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let p = 0; p < plane; p++) {
+    let s = 0;
+    for (let cc = Math.max(0, c - half); cc <= Math.min(C - 1, c + half); cc++) { const v = x[(n * C + cc) * plane + p]!; s += v * v; }
+    scale[(n * C + c) * plane + p] = k + alphaOverSize * s;
+  }
+}
+
+/** scale = 1 + alpha * AVE-pool(x^2). */
+function withinChannelScale(x: Float32Array, scale: Float32Array, work: Float32Array, geo: PoolGeometry, planes: number, alpha: number): void {
+  for (let i = 0; i < x.length; i++) work[i] = x[i]! * x[i]!;
+  avePoolForward(geo, planes, work, 0, scale, 0);
+  for (let i = 0; i < x.length; i++) scale[i] = 1 + alpha * scale[i]!;
+}
+
+/** y = x * scale^-beta. */
+function scaleBy(x: Float32Array, y: Float32Array, scale: Float32Array, beta: number): void {
+  for (let i = 0; i < x.length; i++) y[i] = x[i]! * Math.pow(scale[i]!, -beta);
+}
+
+function acrossChannelsBackward(
+  x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, scale: Float32Array, work: Float32Array,
+  N: number, C: number, plane: number, half: number, ratio: number, beta: number,
+): void {
+  for (let i = 0; i < x.length; i++) work[i] = (dy[i]! * y[i]!) / scale[i]!;
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let p = 0; p < plane; p++) {
+    let s = 0;
+    for (let cc = Math.max(0, c - half); cc <= Math.min(C - 1, c + half); cc++) s += work[(n * C + cc) * plane + p]!;
+    const i = (n * C + c) * plane + p;
+    dx[i] = dy[i]! * Math.pow(scale[i]!, -beta) - ratio * x[i]! * s;
+  }
+}
+
+function withinChannelBackward(
+  x: Float32Array, dy: Float32Array, dx: Float32Array, scale: Float32Array, work: Float32Array, work2: Float32Array,
+  geo: PoolGeometry, planes: number, alpha: number, beta: number,
+): void {
+  for (let i = 0; i < x.length; i++) work[i] = -alpha * beta * dy[i]! * x[i]! * Math.pow(scale[i]!, -beta - 1);
+  work2.fill(0);
+  avePoolBackward(geo, planes, work, 0, work2, 0);
+  for (let i = 0; i < x.length; i++) dx[i] = dy[i]! * Math.pow(scale[i]!, -beta) + 2 * x[i]! * work2[i]!;
+}

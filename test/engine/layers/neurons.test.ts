@@ -38,6 +38,19 @@ describe("element-wise layers: values", () => {
     const shared = runForward(preluLayer, { name: "p", type: "PReLU", prelu_param: { channel_shared: true } }, [blobOf([1, 2, 1], [-4, 4])], ctx());
     expect(shared.layer.params[0]!.shape).toEqual([1]);
   });
+  it("PReLU's gradients multiply by (x > 0) and (x <= 0) as Caffe does: an infinite input makes the slope's gradient NaN", () => {
+    const x = blobOf([1, 1, 4], [Number.POSITIVE_INFINITY, -2, 3, Number.NaN]);
+    const { layer, tops } = runForward(preluLayer, { name: "p", type: "PReLU" }, [x], ctx());
+    tops[0]!.diff.set([1, 1, 1, 1]);
+    layer.backward(tops, [true], [x]);
+    expect(layer.params[0]!.diff[0]).toBeNaN(); // 1 * Inf * 0, as Caffe's top_diff * bottom_data * (bottom_data <= 0)
+    expect([...x.diff]).toEqual([1, 0.25, 1, 0]); // NaN: neither comparison holds
+    const finite = blobOf([1, 1, 3], [-2, 3, -0.5]);
+    const run = runForward(preluLayer, { name: "p", type: "PReLU" }, [finite], ctx());
+    run.tops[0]!.diff.set([1, 2, 4]);
+    run.layer.backward(run.tops, [true], [finite]);
+    expect(run.layer.params[0]!.diff[0]).toBe(-2 * 1 + -0.5 * 4);
+  });
 });
 
 describe("element-wise layers: gradients", () => {
