@@ -522,23 +522,34 @@ function addPixels(pixels: PixelAccumulator, buf: Uint8Array, start: number, end
   if (f.dataStart >= 0 && f.dataEnd > f.dataStart) {
     if (pixels.byteHistFill + plane > 0xffffffff) foldByteHist(pixels);
     pixels.byteHistFill += plane;
-    const hist = pixels.byteHist;
-    for (let ch = 0; ch < c; ch++) {
-      const h0 = ch * 1024, h1 = h0 + 256, h2 = h0 + 512, h3 = h0 + 768;
-      const from = f.dataStart + ch * plane;
-      const to = from + plane, to4 = to - (plane % 4);
-      let i = from;
-      for (; i < to4; i += 4) {
-        hist[h0 + buf[i]!]!++;
-        hist[h1 + buf[i + 1]!]!++;
-        hist[h2 + buf[i + 2]!]!++;
-        hist[h3 + buf[i + 3]!]!++;
-      }
-      for (; i < to; i++) hist[h0 + buf[i]!]!++;
-    }
+    for (let ch = 0; ch < c; ch++) addBytesToHistogram(pixels.byteHist, ch * 1024, buf, f.dataStart + ch * plane, plane);
     return;
   }
-  const floats = datumFloats(buf, start, end, f);
+  addFloats(pixels, datumFloats(buf, start, end, f), c, plane);
+}
+
+// The loops below are functions of their own, each without branches its first calls may not take:
+// V8 optimises a long loop while it runs, and reaching code that had no type feedback then (a plane
+// whose size is not a multiple of four; float pixels after byte ones) threw the optimised loop away.
+
+/** Counts the `plane` bytes from buf[from] into the four sub-histograms of 256 at hist[h0..h0 + 1024). */
+function addBytesToHistogram(hist: Uint32Array, h0: number, buf: Uint8Array, from: number, plane: number): void {
+  const h1 = h0 + 256, h2 = h0 + 512, h3 = h0 + 768;
+  const to4 = from + plane - (plane % 4);
+  for (let i = from; i < to4; i += 4) {
+    hist[h0 + buf[i]!]!++;
+    hist[h1 + buf[i + 1]!]!++;
+    hist[h2 + buf[i + 2]!]!++;
+    hist[h3 + buf[i + 3]!]!++;
+  }
+  addBytesOneByOne(hist, h0, buf, to4, from + plane);
+}
+
+function addBytesOneByOne(hist: Uint32Array, h0: number, buf: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) hist[h0 + buf[i]!]!++;
+}
+
+function addFloats(pixels: PixelAccumulator, floats: Float32Array, c: number, plane: number): void {
   for (let ch = 0; ch < c; ch++) {
     let sum = 0;
     let sumSq = 0;
