@@ -1,12 +1,12 @@
 /**
- * GEMM throughput of the WebAssembly SIMD kernels (float64 sums, the default,
- * and float32 sums) and of the register-blocked TypeScript `gemmTs` beside the
- * naive triple loop, measured in the same run on the shapes of LeNet's layers
+ * GEMM throughput of the WebAssembly SIMD kernel and of the register-blocked
+ * TypeScript `gemmTs` (the same sums, bit for bit) beside the naive triple
+ * loop, measured in the same run on the shapes of LeNet's layers
  * and a square 256; then im2col/col2im, WebAssembly against TypeScript, on
  * LeNet's and CIFAR-10-quick's first convolutions.
  * Throughput is per second of this process's CPU time (process.cpuUsage), so
  * other work on a shared machine inflates it less than wall-clock time would.
- * Then the float64 kernel with a helper thread against the same kernel on one
+ * Then the kernel with a helper thread against the same kernel on one
  * thread, by wall-clock time (two threads spend more CPU time, not less).
  */
 import { performance } from "node:perf_hooks";
