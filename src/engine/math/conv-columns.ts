@@ -14,7 +14,7 @@
  */
 import { getWasmGemmInMemory, wasmServes } from "./gemm.js";
 import { convOutputSize, type ConvGeometry } from "./im2col.js";
-import type { InMemory } from "./wasm/gemm-kernel.js";
+import type { GemmInMemoryFn, InMemory } from "./wasm/gemm-kernel.js";
 import { sweepsOn } from "./wasm/im2col-kernel.js";
 import { tryWasm, type WasmMemory } from "./wasm/runtime.js";
 
@@ -68,14 +68,25 @@ export function foldedInto(image: Float32Array, imageOff: number, count: number,
   };
 }
 
+/**
+ * Runs `call` with the in-memory gemm when it serves an M x N x K product under the current backend;
+ * false (nothing written) when it does not, or when the call could not run (see tryWasm).
+ */
+function withInMemoryGemm(M: number, N: number, K: number, call: (gemm: GemmInMemoryFn) => void): boolean {
+  const gemm = wasmServes(M, N, K) ? getWasmGemmInMemory() : null;
+  return gemm !== null && tryWasm(() => call(gemm));
+}
+
+/** Rows of a geometry's column buffer: C * kh * kw. */
+const columnRows = (g: ConvGeometry): number => g.channels * g.kernelH * g.kernelW;
+
 /** colSide (M x count*P) = W (M x K) * im2col(images) for `count` images from image[imageOff..]. */
 export function unfoldAndMultiply(
   image: Float32Array, imageOff: number, count: number, g: ConvGeometry, weight: Float32Array, M: number, P: number,
   colSide: Float32Array,
 ): boolean {
-  const K = g.channels * g.kernelH * g.kernelW, N = count * P;
-  const gemm = wasmServes(M, N, K) ? getWasmGemmInMemory() : null;
-  return gemm !== null && tryWasm(() => gemm(false, false, M, N, K, 1, weight, 0, unfoldedImages(image, imageOff, count, g), 0, 0, colSide, 0));
+  const K = columnRows(g), N = count * P;
+  return withInMemoryGemm(M, N, K, (gemm) => gemm(false, false, M, N, K, 1, weight, 0, unfoldedImages(image, imageOff, count, g), 0, 0, colSide, 0));
 }
 
 /** weightDiff (M x K) += colSide (M x count*P) * im2col(images)^T for `count` images from image[imageOff..]. */
@@ -83,9 +94,8 @@ export function unfoldAndAccumulate(
   image: Float32Array, imageOff: number, count: number, g: ConvGeometry, colSide: Float32Array, M: number, P: number,
   weightDiff: Float32Array,
 ): boolean {
-  const K = g.channels * g.kernelH * g.kernelW, N = count * P;
-  const gemm = wasmServes(M, K, N) ? getWasmGemmInMemory() : null;
-  return gemm !== null && tryWasm(() => gemm(false, true, M, K, N, 1, colSide, 0, unfoldedImages(image, imageOff, count, g), 0, 1, weightDiff, 0));
+  const K = columnRows(g), N = count * P;
+  return withInMemoryGemm(M, K, N, (gemm) => gemm(false, true, M, K, N, 1, colSide, 0, unfoldedImages(image, imageOff, count, g), 0, 1, weightDiff, 0));
 }
 
 /** `count` images from image[imageOff..] = col2im(W^T (K x M) * colSide (M x count*P)). */
@@ -93,7 +103,6 @@ export function multiplyAndFold(
   colSide: Float32Array, count: number, g: ConvGeometry, weight: Float32Array, M: number, P: number,
   image: Float32Array, imageOff: number,
 ): boolean {
-  const K = g.channels * g.kernelH * g.kernelW, N = count * P;
-  const gemm = wasmServes(K, N, M) ? getWasmGemmInMemory() : null;
-  return gemm !== null && tryWasm(() => gemm(true, false, K, N, M, 1, weight, 0, colSide, 0, 0, foldedInto(image, imageOff, count, g), 0));
+  const K = columnRows(g), N = count * P;
+  return withInMemoryGemm(K, N, M, (gemm) => gemm(true, false, K, N, M, 1, weight, 0, colSide, 0, 0, foldedInto(image, imageOff, count, g), 0));
 }
