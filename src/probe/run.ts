@@ -72,11 +72,12 @@ export function copyParams(net: Net, values: Map<string, Float32Array[]>): void 
   }
 }
 
+/** Copies of the net's parameter values by layer name. */
 export function snapshotParams(net: Net): Map<string, Float32Array[]> {
-  return new Map(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map((p) => p.data.slice())]));
+  return new Map([...paramsOf(net)].map(([name, values]) => [name, values.map((v) => v.slice())]));
 }
 
-/** The net's parameter arrays by layer name, as snapshotParams but without copying. */
+/** The net's parameter arrays by layer name (the live arrays, not copies). */
 function paramsOf(net: Net): Map<string, Float32Array[]> {
   return new Map(net.layers.filter((l) => l.instance.params.length > 0).map((l) => [l.name, l.instance.params.map((p) => p.data)]));
 }

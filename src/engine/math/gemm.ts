@@ -116,7 +116,7 @@ export function wasmServes(M: number, N: number, K: number): boolean {
  */
 export function getWasmGemmInMemory(): GemmInMemoryFn | null {
   if (backend === "ts" || getWasmGemm() === null) return null;
-  return wasmGemm?.gemmInMemory ?? null;
+  return wasmGemm?.gemm ?? null;
 }
 
 /**

@@ -7,7 +7,10 @@
  * The elements past the last multiple of four are summed by functions of
  * their own: V8 optimises a long loop while it runs, and a loop of the same
  * function that its first calls never reached has no type feedback, so
- * reaching it later would throw the optimised code away again and again.
+ * reaching it later would throw the optimised code away again and again
+ * (measured on absMean: 121 deoptimisations and 60 MB of boxed numbers per
+ * LeNet probe iteration when its last few elements were summed in the loop's
+ * own function).
  */
 
 /** Σ a[i]. */
@@ -21,6 +24,19 @@ export function sumOf(a: Float32Array, from: number, to: number): number {
     s3 += a[i + 3]!;
   }
   return s0 + s1 + (s2 + s3) + sumTail(a, end4, to);
+}
+
+/** Σ |a[i]|. */
+export function absSumOf(a: Float32Array, from: number, to: number): number {
+  const end4 = from + ((to - from) & ~3);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = from; i < end4; i += 4) {
+    s0 += Math.abs(a[i]!);
+    s1 += Math.abs(a[i + 1]!);
+    s2 += Math.abs(a[i + 2]!);
+    s3 += Math.abs(a[i + 3]!);
+  }
+  return s0 + s1 + (s2 + s3) + absSumTail(a, end4, to);
 }
 
 /** Σ a[i] * b[i]. */
@@ -54,6 +70,12 @@ export function squaredDeviationsOf(a: Float32Array, from: number, to: number, m
 function sumTail(a: Float32Array, from: number, to: number): number {
   let s = 0;
   for (let i = from; i < to; i++) s += a[i]!;
+  return s;
+}
+
+function absSumTail(a: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += Math.abs(a[i]!);
   return s;
 }
 

@@ -93,7 +93,7 @@ describe.skipIf(getWasmGemm() === null)("convolution products with the columns i
     let ran = false;
     const C = new Float32Array(8 * 8).fill(3);
     const huge = { roomFloats: 2 ** 30, run: () => { ran = true; } }; // 4 GiB of room: more than a wasm32 memory holds
-    expect(() => gemm.gemmInMemory(false, false, 8, 8, 8, 1, new Float32Array(64), 0, huge, 0, 1, C, 0)).toThrow(RangeError);
+    expect(() => gemm.gemm(false, false, 8, 8, 8, 1, new Float32Array(64), 0, huge, 0, 1, C, 0)).toThrow(RangeError);
     expect(ran).toBe(false);
     expect(C.every((x) => x === 3)).toBe(true);
     // The same gemm still works afterwards.
@@ -119,7 +119,7 @@ describe.skipIf(getWasmGemm() === null)("convolution products with the columns i
       const forward = new Float32Array(M * N), forwardExpected = new Float32Array(M * N);
       gemmTs(false, false, M, N, K, 1, W, 0, col, 0, 0, forwardExpected, 0);
       const split = threaded.splitProducts();
-      threaded.gemmInMemory(false, false, M, N, K, 1, W, 0, unfoldedImages(image, 0, count, g), 0, 0, forward, 0);
+      threaded.gemm(false, false, M, N, K, 1, W, 0, unfoldedImages(image, 0, count, g), 0, 0, forward, 0);
       expect(threaded.splitProducts()).toBe(split + 1);
       expect(sameBits(forward, forwardExpected)).toBe(true);
 
@@ -127,7 +127,7 @@ describe.skipIf(getWasmGemm() === null)("convolution products with the columns i
       const backCol = new Float32Array(K * N);
       gemmTs(true, false, K, N, M, 1, W, 0, dY, 0, 0, backCol, 0);
       col2imTs(backCol, 0, g, backExpected, 0, count);
-      threaded.gemmInMemory(true, false, K, N, M, 1, W, 0, dY, 0, 0, foldedInto(back, 0, count, g), 0);
+      threaded.gemm(true, false, K, N, M, 1, W, 0, dY, 0, 0, foldedInto(back, 0, count, g), 0);
       expect(threaded.splitProducts()).toBe(split + 2);
       expect(sameBits(back, backExpected)).toBe(true);
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dotOf, squaredDeviationsOf, sumOf } from "../../../src/engine/math/sums.js";
+import { absSumOf, dotOf, squaredDeviationsOf, sumOf } from "../../../src/engine/math/sums.js";
 import { seededRandom } from "../../../src/engine/rng.js";
 
 /** Ranges with every remainder mod 4, empty ones, and offsets that are not multiples of four. */
@@ -13,10 +13,11 @@ describe("sums over ranges (four running sums in float64)", () => {
   const reals = Float32Array.from({ length: 1200 }, () => random() * 2 - 1);
 
   for (const [from, to] of RANGES) {
-    it(`sum, dot and squared deviations of [${from}, ${to}) equal the plain loops`, () => {
-      let sum = 0, dot = 0, sq = 0, realSum = 0, realScale = 0;
+    it(`sum, |sum|, dot and squared deviations of [${from}, ${to}) equal the plain loops`, () => {
+      let sum = 0, absSum = 0, dot = 0, sq = 0, realSum = 0, realScale = 0;
       for (let i = from; i < to; i++) {
         sum += ints[i]!;
+        absSum += Math.abs(ints[i]!);
         dot += ints[i]! * others[i]!;
         const d = Math.fround(ints[i]! - 3);
         sq += d * d;
@@ -24,6 +25,7 @@ describe("sums over ranges (four running sums in float64)", () => {
         realScale += Math.abs(reals[i]!);
       }
       expect(sumOf(ints, from, to)).toBe(sum);
+      expect(absSumOf(ints, from, to)).toBe(absSum);
       expect(dotOf(ints, others, from, to)).toBe(dot);
       expect(squaredDeviationsOf(ints, from, to, 3)).toBe(sq);
       // Real values: the same sum up to float64 rounding.

@@ -272,7 +272,6 @@ interface Layout {
 function layout(mr: number, nr: number, M: number, N: number, K: number, packedPanels: number, roomFloats: number): Layout {
   const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
   const up16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
-  const valueBytes = 4;
   // The kernel's scratch tiles, one per thread, on cache lines of their own (two cores writing one
   // line take turns owning it: products with K > SUM_BLOCK ran slower on two threads than on one);
   // then the operands.
@@ -282,9 +281,9 @@ function layout(mr: number, nr: number, M: number, N: number, K: number, packedP
   const rawA = scratchHelper + SCRATCH_BYTES + SCRATCH_GAP;
   const rawB = up16(rawA + (M * K + (mr - 1) * K + mr) * 4);
   const packedA = up16(rawB + (K * N + (nr - 1) * K + nr) * 4);
-  const packedB = up16(packedA + Mp * K * valueBytes);
+  const packedB = up16(packedA + Mp * K * 4);
   // Packed B holds `packedPanels` column panels: a chunk at a time, not the whole of B.
-  const product = up16(packedB + packedPanels * nr * K * valueBytes);
+  const product = up16(packedB + packedPanels * nr * K * 4);
   const room = up16(product + Mp * Np * 4);
   return { scratch, scratchHelper, rawA, rawB, packedA, packedB, product, room, end: room + roomFloats * 4 };
 }
@@ -304,9 +303,8 @@ export interface WasmGemmOptions {
 
 /** A wasm gemm, and its helper thread when it has one. */
 export interface WasmGemm {
-  gemm: GemmFn;
-  /** The same gemm, with B or C optionally living in the kernel's memory. */
-  gemmInMemory: GemmInMemoryFn;
+  /** The gemm; B or C may also live in the kernel's memory (see InMemory). */
+  gemm: GemmInMemoryFn;
   /** Whether a helper thread was started (it may still be starting up). */
   threaded: boolean;
   /** Whether the helper thread is running and taking work. */
@@ -357,7 +355,6 @@ export function createWasmGemmWith(options: WasmGemmOptions): WasmGemm | null {
   };
   return {
     gemm: gemmInMemory,
-    gemmInMemory,
     threaded: helper !== null,
     helperReady: () => helper !== null && helper.ready(),
     splitProducts: () => split,
@@ -379,7 +376,6 @@ interface SharedSetup {
 function instantiate(shared: SharedSetup | null): GemmInMemoryFn {
   const api = wasmApi!;
   const { mr: MR, nr: NR } = TILE;
-  const valueBytes = 4;
   const mem = shared?.memory ?? new api.Memory({ initial: 16 });
   const module = shared?.module ?? new api.Module(gemmKernelModuleBytes());
   const { exports } = new api.Instance(module, { env: { memory: mem } });
@@ -450,17 +446,17 @@ function instantiate(shared: SharedSetup | null): GemmInMemoryFn {
     let aAt = at.rawA, aPanelStep = MR * ai * 4, aKStep = ak * 4;
     if (ai !== 1) {
       packA(aAt, at.packedA, mPanels, K, aPanelStep, aKStep, ai * 4);
-      aAt = at.packedA; aPanelStep = MR * K * valueBytes; aKStep = MR * valueBytes;
+      aAt = at.packedA; aPanelStep = MR * K * 4; aKStep = MR * 4;
     }
     const packNeeded = bj !== 1;
     job.panels = nPanels; job.chunkPanels = chunkPanels;
     job.rawB = at.rawB; job.rawPanelStep = NR * bj * 4; job.rawKStep = bk * 4; job.itemStep = bj * 4;
     job.packedB = packNeeded ? at.packedB : -1;
-    job.packedBHelper = packNeeded ? at.packedB + chunkPanels * NR * K * valueBytes : -1;
+    job.packedBHelper = packNeeded ? at.packedB + chunkPanels * NR * K * 4 : -1;
     job.a = aAt; job.aPanelStep = aPanelStep; job.aKStep = aKStep;
     job.b = packNeeded ? at.packedB : at.rawB;
-    job.bPanelStep = packNeeded ? NR * K * valueBytes : NR * bj * 4;
-    job.bKStep = packNeeded ? NR * valueBytes : bk * 4;
+    job.bPanelStep = packNeeded ? NR * K * 4 : NR * bj * 4;
+    job.bKStep = packNeeded ? NR * 4 : bk * 4;
     job.c = at.product; job.ldc = Np * 4; job.cPanelBytes = NR * 4; job.mPanels = mPanels; job.k = K;
     job.scratch = at.scratch; job.scratchHelper = at.scratchHelper;
     job.alpha = alpha; job.beta = beta;
