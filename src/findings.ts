@@ -43,6 +43,8 @@ export interface Finding {
   fix?: Fix;
   confirmedByProbe?: Confirmation;
   confirmedByLog?: Confirmation;
+  /** A probe that ran and did not reproduce what the finding predicts, and why. */
+  refutedByProbe?: { verdict: string; detail: string };
 }
 
 /** Plain metadata of a rule, as reporters, `--list-rules` and docs need it. */

@@ -55,6 +55,11 @@ export interface LayerContext {
    * random byte pixels and labels uniform in [0, labels) (default 1: all 0).
    */
   syntheticRecordShape?(layer: LayerParameter): { channels: number; height: number; width: number; labels?: number } | undefined;
+  /**
+   * Fills top `topIndex` of an Input layer before each forward pass (the
+   * caller's data: Caffe's Input layer leaves its tops as the caller set them).
+   */
+  inputValues?(layer: LayerParameter, topIndex: number, top: Blob): void;
 }
 
 /**

@@ -5,13 +5,16 @@
  * which static findings the runs confirm.
  */
 import type { Confirmation, Finding, TextEdit } from "../findings.js";
-import { num, nums, str, sub, subs } from "../model/access.js";
+import { num, nums, str, sub } from "../model/access.js";
 import type { PhaseNet } from "../model/types.js";
-import { BATCH_FIELDS, batchSize } from "../model/build.js";
+import { batchSize } from "../model/build.js";
 import type { MeanImage, RecordSource } from "../engine/types.js";
 import type { PlainMessage } from "../schema/types.js";
-import { estimateCost, estimateSeconds } from "./cost.js";
-import { batchNormOutputs, runProbeOnce, type RunOutput } from "./run.js";
+import { inputFeeder, syntheticRecords } from "./feed.js";
+import { describePlan, planInputs, type InputPlan, type PlanContext } from "./inputs.js";
+import { probeNet, probeShapes, type ProbeScale } from "./probe-net.js";
+import { batchNormOutputs, runProbeOnce, type RunInput, type RunOutput } from "./run.js";
+import { chooseScale } from "./scale.js";
 import type { FixRun, ProbeReport, ProbeRun, ProbeVerdict } from "./types.js";
 
 export interface ProbeOptions {
@@ -23,11 +26,7 @@ export interface ProbeOptions {
   onProgress?: (run: string, iteration: number, iterations: number, loss: number) => void;
 }
 
-export const PROBE_DEFAULTS = { iterations: 30, seed: 1701, budgetSeconds: 60, maxBatch: 32 } as const;
-/** Blob memory a probe may use. */
-const MAX_PROBE_BYTES = 2 * 1024 ** 3;
-/** Fewest iterations that still tell a verdict. */
-const MIN_ITERATIONS = 8;
+export const PROBE_DEFAULTS = { iterations: 30, seed: 1701, budgetSeconds: 60 } as const;
 
 /** What the probe needs to know about the thing it runs; built by the lint stage. */
 export interface ProbeSubject {
@@ -35,11 +34,13 @@ export interface ProbeSubject {
   /** Net-level deprecated inputs (`input`, `input_shape`, `input_dim`) of the net message. */
   net: PlainMessage;
   solver?: PlainMessage;
+  /** The records of a Data layer whose LMDB could be read. */
   records?: (layer: PlainMessage) => RecordSource | undefined;
   meanImage?: (path: string) => MeanImage | undefined;
-  /** How the data layers are fed, in words. */
-  dataNote: string;
-  syntheticShape?: (layer: PlainMessage) => { channels: number; height: number; width: number; labels?: number } | undefined;
+  /** What the input plan needs: shapes the user gave, readable LMDBs, mean files. */
+  inputs: PlanContext;
+  /** Facts about the data worth a line in the report (datasets not found, ...). */
+  dataNotes?: string[];
   initial?: Map<string, Float32Array[]>;
   /** The subject after applying text edits to its files (undefined when that fails). */
   rebuild(edits: TextEdit[]): { train: PhaseNet; net: PlainMessage; solver?: PlainMessage } | undefined;
@@ -67,43 +68,23 @@ const UPDATE_RATIO_HIGH = 0.1;
 const BN_PHASE_RATIO = 10;
 
 /** BatchNorm outputs on the first batch, TRAIN against TEST, from the weights and statistics after the run. */
-function compareBatchNormPhases(subject: ProbeSubject, batch: number, seed: number, params: Map<string, Float32Array[]>): NonNullable<ProbeReport["batchNormPhases"]> {
-  const input = {
-    net: engineNet(subject, batch),
-    seed,
-    ...(subject.records ? { records: subject.records } : {}),
-    ...(subject.meanImage ? { meanImage: subject.meanImage } : {}),
-    ...(subject.syntheticShape ? { syntheticShape: subject.syntheticShape } : {}),
-  };
+function compareBatchNormPhases(input: Omit<RunInput, "iterations" | "label" | "solver" | "softmax">, params: Map<string, Float32Array[]>): NonNullable<ProbeReport["batchNormPhases"]> {
   const train = batchNormOutputs(input, params, "TRAIN");
   const test = batchNormOutputs(input, params, "TEST");
   return [...train].map(([layer, t]) => {
     const v = test.get(layer) ?? NaN;
-    return { layer, train: t, test: v, ratio: t > 0 ? v / t : Infinity };
+    // A ratio needs a non-zero TRAIN output; null says "TRAIN gave all zeros".
+    return { layer, train: t, test: v, ratio: t > 0 ? v / t : null };
   });
 }
 
-/** A NetParameter of the TRAIN layers with every batch dimension set to `batch`. */
-export function engineNet(subject: { train: PhaseNet; net: PlainMessage }, batch: number): PlainMessage {
-  const layers = subject.train.layers.map((l) => {
-    const copy = structuredClone(l.param) as PlainMessage;
-    for (const field of Object.values(BATCH_FIELDS)) {
-      const p = sub(copy, field);
-      if (p && p["batch_size"] !== undefined) p["batch_size"] = batch;
-    }
-    for (const shape of subs(sub(copy, "input_param"), "shape")) {
-      const dims = shape["dim"] as (string | number)[] | undefined;
-      if (dims && dims.length > 0) dims[0] = batch;
-    }
-    for (const shape of subs(sub(copy, "dummy_data_param"), "shape")) {
-      const dims = shape["dim"] as (string | number)[] | undefined;
-      if (dims && dims.length > 0) dims[0] = batch;
-    }
-    return copy;
-  });
-  const out: PlainMessage = { name: str(subject.net, "name", "net"), layer: layers };
-  for (const field of ["input", "input_shape", "input_dim", "force_backward"]) if (subject.net[field] !== undefined) out[field] = structuredClone(subject.net[field]);
-  return out;
+/** The BatchNorm comparison in words, when TEST and TRAIN disagree by more than BN_PHASE_RATIO. */
+function batchNormPhaseEvidence(phases: NonNullable<ProbeReport["batchNormPhases"]>): string | undefined {
+  const zero = phases.find((b) => b.ratio === null && b.test > 0);
+  if (zero) return `BatchNorm '${zero.layer}' gives all-zero outputs in TRAIN but mean |x| = ${Number(zero.test.toPrecision(3))} in TEST on the same batch: its input is constant over the batch, and TEST's stored statistics do not describe the data`;
+  const off = phases.find((b) => b.ratio !== null && (b.ratio > BN_PHASE_RATIO || b.ratio < 1 / BN_PHASE_RATIO));
+  if (off) return `BatchNorm '${off.layer}' gives outputs ${off.ratio!.toPrecision(3)}x as large in TEST as in TRAIN on the same batch: the statistics TEST uses do not describe the data`;
+  return undefined;
 }
 
 /** For a net whose only loss is a SoftmaxWithLoss without ignore_label: what saturation looks like. */
@@ -119,50 +100,81 @@ function softmaxInfo(train: PhaseNet, batch: number): { n: number; lossWeight: n
   return { n, lossWeight: nums(loss.param, "loss_weight")[0] ?? 1, ...(scores?.[1] !== undefined ? { classes: scores[1] } : {}) };
 }
 
-export type ProbeOutcome = { report: ProbeReport; confirmations: Map<Finding, Confirmation> } | { skipped: string };
+/** A static finding the probe did not reproduce, and why. */
+export interface Refutation {
+  verdict: string;
+  detail: string;
+}
+
+export type ProbeOutcome = { report: ProbeReport; confirmations: Map<Finding, Confirmation>; refutations: Map<Finding, Refutation> } | { skipped: string };
 
 function describeRun(run: ProbeRun): string {
   const shown = run.rawLosses.slice(0, 6).map((l) => (Number.isFinite(l) ? Number(l.toPrecision(6)) : String(l))).join(", ");
   return `${run.verdict} (loss ${shown}${run.rawLosses.length > 6 ? ", ..." : ""})`;
 }
 
+/** One run's engine input: the net fed as its input plan says, at the probe's scale. */
+function runInput(subject: ProbeSubject, s: { train: PhaseNet; net: PlainMessage }, plan: InputPlan, scale: ProbeScale, seed: number): Omit<RunInput, "iterations" | "label" | "solver"> {
+  const built = probeNet(s.train, s.net, plan, scale);
+  const real = new Set(plan.sources.filter((x) => x.mode === "lmdb").map((x) => x.layer));
+  const softmax = softmaxInfo(probeShapes(s.train, s.net, plan, scale), scale.batch);
+  const records = (layer: PlainMessage): RecordSource | undefined => {
+    const name = str(layer, "name", "");
+    if (real.has(name)) return subject.records?.(layer);
+    const shape = built.records.get(name);
+    return shape ? syntheticRecords([shape.channels, shape.height, shape.width], shape.labels, scale.batch, seed) : undefined;
+  };
+  return {
+    net: built.net,
+    seed,
+    records,
+    ...(subject.meanImage ? { meanImage: subject.meanImage } : {}),
+    syntheticShape: (layer: PlainMessage) => built.records.get(str(layer, "name", "")),
+    inputValues: inputFeeder(plan, seed),
+    ...(softmax ? { softmax } : {}),
+  };
+}
+
 export function runProbe(subject: ProbeSubject, findings: readonly Finding[], options: ProbeOptions = {}): ProbeOutcome {
   const started = performance.now();
   const seed = options.seed ?? PROBE_DEFAULTS.seed;
   const budget = options.budgetSeconds ?? PROBE_DEFAULTS.budgetSeconds;
-  let iterations = options.iterations ?? PROBE_DEFAULTS.iterations;
   const notes: string[] = [];
-  const declared = batchSize(subject.train);
-  if (declared === undefined) return { skipped: "the TRAIN net declares no batch size" };
-  let batch = options.batch ?? Math.min(declared, PROBE_DEFAULTS.maxBatch);
-  if (batch !== declared) notes.push(`batch ${batch} instead of ${declared}${options.batch ? "" : " (the probe's default; --probe-batch to change)"}`);
-
-  const cost = estimateCost(subject.train, declared);
-  // Baseline, maybe lr = 0, and fix runs: plan for three runs within the budget.
-  const runsPlanned = 3;
-  while (batch > 1 && (estimateSeconds(cost, batch, iterations) * runsPlanned > budget || (cost.bytes * batch) / declared > MAX_PROBE_BYTES)) {
-    batch = Math.ceil(batch / 2);
-    notes.push(`batch reduced to ${batch} to fit the ${budget} s budget`);
-  }
-  while (iterations > MIN_ITERATIONS && estimateSeconds(cost, batch, iterations) * runsPlanned > budget) iterations = Math.max(MIN_ITERATIONS, Math.floor(iterations / 2));
-  if (estimateSeconds(cost, batch, iterations) * runsPlanned > budget * 4) {
-    return { skipped: `the net is too large to probe within ${budget} s (about ${Math.round(estimateSeconds(cost, batch, iterations))} s per run at batch ${batch}); raise --probe-budget` };
+  const stated = batchSize(subject.train);
+  const declared = options.batch ?? stated ?? 1;
+  if (stated === undefined && options.batch === undefined) notes.push("the net declares no batch size: batch 1 (--probe-batch to change)");
+  const plan = planInputs(subject.train, subject.net, subject.inputs, declared);
+  if (plan.blocked) return { skipped: plan.blocked };
+  const chosen = chooseScale({
+    phase: subject.train,
+    net: subject.net,
+    plan,
+    declared: stated ?? declared,
+    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    iterations: options.iterations ?? PROBE_DEFAULTS.iterations,
+    budgetSeconds: budget,
+    withWeights: subject.initial !== undefined,
+  });
+  if ("skipped" in chosen) return chosen;
+  const { scale, iterations } = chosen;
+  const batch = scale.batch;
+  if (options.batch !== undefined && stated !== undefined && options.batch !== stated) notes.push(`batch ${options.batch} instead of ${stated} (--probe-batch)`);
+  notes.push(...chosen.notes, ...(subject.dataNotes ?? []));
+  for (const source of plan.sources) {
+    if (source.assumed) notes.push(`${source.layer}: assumed ${source.assumed}`);
+    notes.push(...source.notes.map((n) => `${source.layer}: ${n}`));
   }
   const solver = subject.solver ?? DEFAULT_SOLVER;
   if (!subject.solver) notes.push("no solver given: SGD, base_lr 0.01, momentum 0.9, weight_decay 0.0005");
 
+  const planFor = (s: { train: PhaseNet; net: PlainMessage }) => (s.train === subject.train ? plan : planInputs(s.train, s.net, subject.inputs, declared));
   const run = (label: string, s: { train: PhaseNet; net: PlainMessage; solver?: PlainMessage }, overrides: PlainMessage = {}, initial = subject.initial): RunOutput =>
     runProbeOnce({
-      net: engineNet(s, batch),
+      ...runInput(subject, s, planFor(s), scale, seed),
       solver: { ...(s.solver ?? solver), ...overrides },
       iterations,
-      seed,
       label,
-      ...(subject.records ? { records: subject.records } : {}),
-      ...(subject.meanImage ? { meanImage: subject.meanImage } : {}),
-      ...(subject.syntheticShape ? { syntheticShape: subject.syntheticShape } : {}),
       ...(initial ? { initial } : {}),
-      ...(softmaxInfo(s.train, batch) ? { softmax: softmaxInfo(s.train, batch)! } : {}),
       ...(options.onProgress ? { onIteration: (i: number, loss: number) => options.onProgress!(label, i, iterations, loss) } : {}),
     });
 
@@ -174,7 +186,7 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
     firstNonFinite: baseline.run.firstNonFinite,
     saturated: baseline.run.saturated,
     evidence: baseline.run.evidence,
-    settings: { iterations, batch, seed, solver: solver === DEFAULT_SOLVER ? "default SGD" : "from the solver", data: subject.dataNote, notes },
+    settings: { iterations, batch, seed, solver: solver === DEFAULT_SOLVER ? "default SGD" : "from the solver", data: describePlan(plan), notes, ...(chosen.scaled ? { scaled: chosen.scaled } : {}) },
     layers: baseline.traces,
     fixRuns: [],
     seconds: 0,
@@ -191,9 +203,9 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
     }
   }
   if (baseline.run.verdict !== "non-finite" && subject.train.layers.some((l) => l.type === "BatchNorm")) {
-    report.batchNormPhases = compareBatchNormPhases(subject, batch, seed, baseline.final);
-    const off = report.batchNormPhases.find((b) => b.ratio > BN_PHASE_RATIO || b.ratio < 1 / BN_PHASE_RATIO);
-    if (off) report.evidence.push(`BatchNorm '${off.layer}' gives outputs ${off.ratio.toPrecision(3)}x as large in TEST as in TRAIN on the same batch: the statistics TEST uses do not describe the data`);
+    report.batchNormPhases = compareBatchNormPhases(runInput(subject, subject, plan, scale, seed), baseline.final);
+    const said = batchNormPhaseEvidence(report.batchNormPhases);
+    if (said) report.evidence.push(said);
   }
 
   if (!Number.isFinite(baseline.run.rawLosses[0] ?? NaN) && elapsed() < budget) {
@@ -245,6 +257,24 @@ export function runProbe(subject: ProbeSubject, findings: readonly Finding[], op
       }
     }
   }
+  const refutations = new Map<Finding, Refutation>();
+  for (const f of findings) {
+    if (confirmations.has(f) || f.severity === "info" || !SYMPTOMS[f.ruleId]) continue;
+    refutations.set(f, { verdict: baseline.run.verdict, detail: refutationDetail(f, baseline, report) });
+  }
   report.seconds = elapsed();
-  return { report, confirmations };
+  return { report, confirmations, refutations };
+}
+
+/** Why a finding's predicted failure did not show: what the run did instead, or what its fix run did. */
+function refutationDetail(f: Finding, baseline: RunOutput, report: ProbeReport): string {
+  const expected = SYMPTOMS[f.ruleId]!;
+  const trace = f.layer !== undefined ? baseline.traces.find((t) => t.layer === f.layer) : undefined;
+  const silent = trace && trace.topData.length > 0 && trace.topData.every((v) => v === 0);
+  const why = silent ? `; the probe's inputs never reached layer '${f.layer}' with a non-zero value` : "";
+  if (!expected.includes(baseline.run.verdict)) return `the run as written was ${describeRun(baseline.run)}, not ${expected.join(" or ")}${why}`;
+  const fixRun = report.fixRuns.find((r) => r.ruleId.split(", ").includes(f.ruleId));
+  if (fixRun) return `the run as written was ${describeRun(baseline.run)}, and with the fix still ${describeRun(fixRun)}: this fix does not cure it${why}`;
+  if (!f.fix?.edits?.length) return `the run as written was ${describeRun(baseline.run)}, but the finding has no automatic fix to test`;
+  return `the run as written was ${describeRun(baseline.run)}; its fix was not tried (${report.settings.notes.find((n) => n.includes(f.ruleId)) ?? "no rebuild"})`;
 }

@@ -9,7 +9,7 @@ import { buildNet, forward, type Net } from "../engine/net.js";
 import { seededRandom } from "../engine/rng.js";
 import { createSolver, readSolverSettings } from "../engine/solvers/index.js";
 import { trainSteps } from "../engine/train.js";
-import type { LayerContext, MeanImage, RecordSource } from "../engine/types.js";
+import type { Blob, LayerContext, MeanImage, RecordSource } from "../engine/types.js";
 import type { PlainMessage } from "../schema/types.js";
 import type { FirstNonFinite, LayerTrace, Pass, ProbeRun } from "./types.js";
 import { classify, type VerdictInput } from "./verdict.js";
@@ -25,6 +25,8 @@ export interface RunInput {
   records?: (layer: PlainMessage) => RecordSource | undefined;
   meanImage?: (path: string) => MeanImage | undefined;
   syntheticShape?: (layer: PlainMessage) => { channels: number; height: number; width: number; labels?: number } | undefined;
+  /** Values of the Input layers' tops, written before each forward pass. */
+  inputValues?: (layer: PlainMessage, topIndex: number, top: Blob) => void;
   /** Parameter values to start from, by layer name (from a .caffemodel or an earlier run). */
   initial?: Map<string, Float32Array[]>;
   softmax?: VerdictInput["softmax"];
@@ -92,6 +94,7 @@ export function runProbeOnce(input: RunInput): RunOutput {
     ...(input.records ? { recordSource: input.records } : {}),
     ...(input.meanImage ? { meanImage: input.meanImage } : {}),
     ...(input.syntheticShape ? { syntheticRecordShape: input.syntheticShape } : {}),
+    ...(input.inputValues ? { inputValues: input.inputValues } : {}),
   };
   const net = buildNet(input.net, ctx);
   if (input.initial) copyParams(net, input.initial);
@@ -192,6 +195,7 @@ export function batchNormOutputs(input: Omit<RunInput, "iterations" | "label" | 
     ...(input.records ? { recordSource: input.records } : {}),
     ...(input.meanImage ? { meanImage: input.meanImage } : {}),
     ...(input.syntheticShape ? { syntheticRecordShape: input.syntheticShape } : {}),
+    ...(input.inputValues ? { inputValues: input.inputValues } : {}),
   };
   const net = buildNet(input.net, ctx);
   copyParams(net, params);

@@ -72,11 +72,21 @@ export interface ProbeReport {
   saturated: SaturatedIteration[];
   evidence: string[];
   /** Settings the probe ran with, and any reduction it made to fit its budget. */
-  settings: { iterations: number; batch: number; seed: number; solver: string; data: string; notes: string[] };
+  settings: {
+    iterations: number;
+    batch: number;
+    seed: number;
+    solver: string;
+    /** What fed the inputs: the real datasets, or synthetic values and their shapes. */
+    data: string;
+    notes: string[];
+    /** The main input's shape as the net declares it and as the probe ran it, when scaled to fit the budget. */
+    scaled?: { from: number[]; to: number[] };
+  };
   layers: LayerTrace[];
   lrZero?: ProbeRun;
   /** BatchNorm outputs on the same batch after the run, built in TRAIN and in TEST (mean |top|). */
-  batchNormPhases?: { layer: string; train: number; test: number; ratio: number }[];
+  batchNormPhases?: { layer: string; train: number; test: number; ratio: number | null }[];
   /** Largest update ratio lr·|dW|/|W| seen, and where (healthy around 1e-3). */
   maxUpdateRatio?: { layer: string; ratio: number };
   fixRuns: FixRun[];

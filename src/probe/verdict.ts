@@ -16,6 +16,8 @@ const VANISHING_RATIO = 1e-7;
 /** not-learning: the mean of the last losses is still at least this fraction of the median of the first ones. */
 const NOT_LEARNING_FRACTION = 0.9;
 const WINDOW = { first: 3, last: 5 };
+/** A loss at or below this is zero: nothing is left to learn (not a failure to learn). */
+const ZERO_LOSS = 1e-6;
 /** bad-init: an initial loss above max(2·ln C, ln C + 3) for a C-class softmax. */
 const BAD_INIT_FACTOR = 2;
 const BAD_INIT_MARGIN = 3;
@@ -115,6 +117,11 @@ export function classify(input: VerdictInput): Verdict {
     }
   }
 
+  const lastLoss = losses[losses.length - 1];
+  if (lastLoss !== undefined && lastLoss <= ZERO_LOSS && lastLoss >= 0) {
+    evidence.push(`loss ${shown}: ${losses[0]! <= ZERO_LOSS ? "0 from the start: the net already fits these batches" : "down to 0"}, nothing left to learn`);
+    return { verdict: "ok", saturated, evidence };
+  }
   if (losses.length >= WINDOW.first + WINDOW.last) {
     const head = median(losses.slice(0, WINDOW.first));
     const tail = losses.slice(-WINDOW.last).reduce((a, b) => a + b, 0) / WINDOW.last;

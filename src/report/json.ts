@@ -69,6 +69,7 @@ export function findingJson(f: Finding): Json {
   out.fix = fixJson(f.fix);
   if (f.confirmedByProbe !== undefined) out.confirmedByProbe = confirmationJson(f.confirmedByProbe);
   if (f.confirmedByLog !== undefined) out.confirmedByLog = confirmationJson(f.confirmedByLog);
+  if (f.refutedByProbe !== undefined) out.refutedByProbe = { verdict: f.refutedByProbe.verdict, detail: f.refutedByProbe.detail };
   return out;
 }
 

@@ -86,6 +86,7 @@ function generatedRule(id: string, example: Finding): RuleMeta {
 function resultMessage(f: Finding): string {
   const lines = [f.message];
   if (f.confirmedByProbe !== undefined) lines.push(`Confirmed by the training probe (${f.confirmedByProbe.verdict}): ${f.confirmedByProbe.detail}`);
+  if (f.refutedByProbe !== undefined) lines.push(`Not reproduced by the training probe: ${f.refutedByProbe.detail}`);
   if (f.confirmedByLog !== undefined) lines.push(`Confirmed by the training log (${f.confirmedByLog.verdict}): ${f.confirmedByLog.detail}`);
   return lines.join("\n");
 }
@@ -120,6 +121,7 @@ function sarifResult(f: Finding, ruleIndex: number, cwd: string): Record<string,
   const properties: Record<string, unknown> = { phases: [...f.phases] };
   if (f.layer !== undefined) properties.layer = f.layer;
   if (f.confirmedByProbe !== undefined) properties.confirmedByProbe = { ...f.confirmedByProbe };
+  if (f.refutedByProbe !== undefined) properties.refutedByProbe = { ...f.refutedByProbe };
   if (f.confirmedByLog !== undefined) properties.confirmedByLog = { ...f.confirmedByLog };
   result.properties = properties;
   return result;

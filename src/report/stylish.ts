@@ -98,6 +98,7 @@ function renderFile(p: Palette, findings: readonly Finding[], shownPath: string)
     for (const c of [f.confirmedByProbe, f.confirmedByLog]) {
       if (c !== undefined) lines.push(subIndent + p.magenta(confirmationLine(c)));
     }
+    if (f.refutedByProbe !== undefined) lines.push(subIndent + p.dim(`↳ probe: not reproduced — ${oneLine(f.refutedByProbe.detail)}`));
     if (f.fix !== undefined && f.fix.description !== "") lines.push(subIndent + p.dim(`help: ${oneLine(f.fix.description)}`));
   });
   return lines;

@@ -84,16 +84,34 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
     expect(probe.evidence.join("\n")).toMatch(/even with lr = 0/);
   });
 
-  it("says why it cannot run instead of failing", () => {
+  it("feeds synthetic records when the dataset is absent, and says what it assumed", { timeout: 60_000 }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-probe-"));
     const file = path.join(dir, "train.prototxt");
     fs.writeFileSync(file, `layer { name: "d" type: "Data" top: "data" top: "label" include { phase: TRAIN } data_param { source: "nowhere_lmdb" backend: LMDB batch_size: 8 } }
 layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
 layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
 `);
+    const { report } = lintFilesDetailed([file], { probe: "force", probeOptions: { iterations: 8 } });
+    const probe = report.probe as ProbeReport;
+    expect(probe.settings.batch).toBe(8);
+    expect(probe.settings.data).toMatch(/^synthetic 3×32×32 byte images through 'd''s transform: 'data' 3×32×32 0-255 pixels, 'label' labels in 0\.\.9$/);
+    expect(probe.settings.notes.join("; ")).toMatch(/nowhere_lmdb not found: synthetic data/);
+    expect(probe.settings.notes.join("; ")).toMatch(/--input-shape data=8,3,32,32 sets it/);
+    const given = lintFilesDetailed([file], { probe: "force", probeOptions: { iterations: 8 }, inputShapes: { data: [8, 1, 28, 28] } }).report.probe as ProbeReport;
+    expect(given.settings.data).toMatch(/synthetic 1×28×28 byte images/);
+    expect(given.settings.notes.join("; ")).not.toMatch(/assumed/);
+  });
+
+  it("says why it cannot run instead of failing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bnlint-probe-"));
+    const file = path.join(dir, "train.prototxt");
+    fs.writeFileSync(file, `layer { name: "d" type: "Python" top: "data" top: "label" include { phase: TRAIN } python_param { module: "voc_layers" layer: "VOCSegDataLayer" } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+`);
     const { report } = lintFilesDetailed([file], { probe: "force" });
-    expect(report.probe).toEqual({ skipped: expect.stringMatching(/nowhere_lmdb was not found/) });
-    expect(formatters.stylish(report, { color: false, cwd: dir })).toMatch(/^Probe: not run: the dataset nowhere_lmdb was not found/m);
+    expect(report.probe).toEqual({ skipped: expect.stringMatching(/^cannot run Python layers \('d': voc_layers\.VOCSegDataLayer\)/) });
+    expect(formatters.stylish(report, { color: false, cwd: dir })).toMatch(/^Probe: not run: cannot run Python layers/m);
   });
 
   it("--no-probe skips it and the JSON report carries the probe object", { timeout: 120_000 }, async () => {
@@ -161,7 +179,7 @@ describe("probe budget", () => {
     const budget = estimateSeconds(cost, 8, 30) * 3 * 1.05;
     const reduced = lintFilesDetailed([solver], { cwd: ROOT, probe: "force", probeOptions: { budgetSeconds: budget } }).report.probe as ProbeReport;
     expect(reduced.settings.batch).toBe(8);
-    expect(reduced.settings.notes.join("; ")).toMatch(/batch reduced to 8 to fit the/);
+    expect(reduced.settings.notes.join("; ")).toMatch(/batch 8 instead of 64: the net's own batch would take about .* s per run, over the .* s budget/);
     const refused = lintFilesDetailed([solver], { cwd: ROOT, probe: "force", probeOptions: { budgetSeconds: estimateSeconds(cost, 1, 8) / 100 } }).report.probe;
     expect(refused).toEqual({ skipped: expect.stringMatching(/too large to probe within .* raise --probe-budget/) });
   }, 120_000);
