@@ -39,6 +39,7 @@ export interface LintArgs {
   probeBatch?: number;
   probeSeed?: number;
   probeBudget?: number;
+  inputShape?: string[];
   fix?: boolean;
   data?: boolean;
   maxRecords?: number;
@@ -53,6 +54,7 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     ...(args.proto ? { proto: path.resolve(io.cwd, args.proto) } : {}),
     ...(args.root ? { root: args.root } : {}),
     ...(args.weights ? { weights: args.weights } : {}),
+    ...(args.inputShape && args.inputShape.length > 0 ? { inputShapes: parseInputShapes(args.inputShape) } : {}),
     ...(args.stage.length > 0 ? { stages: args.stage } : {}),
     ...(args.level !== undefined ? { level: args.level } : {}),
     probeDefault: "auto",
@@ -93,6 +95,18 @@ async function lintCommand(args: LintArgs, io: CliIo): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** `--input-shape NAME=N,C,H,W` values, by name; a malformed one is a usage error. */
+export function parseInputShapes(values: readonly string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const value of values) {
+    const m = /^([^=\s]+)=(\d+(?:[,x×]\d+)*)$/.exec(value.trim());
+    const dims = m ? m[2]!.split(/[,x×]/).map(Number) : [];
+    if (!m || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new UsageError(`--input-shape ${value}: expected NAME=N,C,H,W (a data layer's top or layer name and positive sizes, e.g. data=64,1,28,28)`);
+    out[m[1]!] = dims;
+  }
+  return out;
 }
 
 /** A progress bar on stderr while a dataset takes more than a moment to read (terminal only). */
@@ -171,7 +185,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           .option("fix", { type: "boolean", describe: "apply the automatic fixes to the prototxt files, then report what is left" })
           .option("probe", { type: "boolean", describe: "run the training probe (default: when a divergence finding exists); --no-probe to skip it" })
           .option("probe-iters", { type: "number", describe: "probe iterations (default 30)" })
-          .option("probe-batch", { type: "number", describe: "probe batch size (default: the net's, at most 32)" })
+          .option("probe-batch", { type: "number", describe: "probe batch size (default: the net's own, smaller only to fit the budget)" })
+          .option("input-shape", { type: "string", array: true, describe: "shape of an input the net does not state, for the probe: NAME=N,C,H,W (repeatable)" })
           .option("probe-seed", { type: "number", describe: "seed of the probe's fillers and synthetic data (default 1701)" })
           .option("probe-budget", { type: "number", describe: "seconds the probe may take (default 60)" }),
       async (a) => {
@@ -201,6 +216,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
             probeBatch: a["probe-batch"],
             probeSeed: a["probe-seed"],
             probeBudget: a["probe-budget"],
+            inputShape: (a["input-shape"] as string[] | undefined)?.map(String),
           },
           io,
         );

@@ -103,6 +103,7 @@ interface RawConfig {
   proto?: string;
   root?: string;
   probe?: ProbeSettings;
+  datasets?: Record<string, { shape: number[] }>;
   maxWarnings?: number;
 }
 
@@ -141,6 +142,7 @@ export function parseConfig(text: string, file: string, knownRuleIds: Iterable<s
   if (raw.proto !== undefined) config.proto = path.resolve(dir, raw.proto);
   if (raw.root !== undefined) config.root = path.resolve(dir, raw.root);
   if (raw.maxWarnings !== undefined) config.maxWarnings = raw.maxWarnings;
+  if (raw.datasets !== undefined) config.inputShapes = Object.fromEntries(Object.entries(raw.datasets).map(([name, d]) => [name, [...d.shape]]));
   return config;
 }
 

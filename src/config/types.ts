@@ -29,6 +29,8 @@ export interface ResolvedConfig {
   /** Absolute path of the dataset root. */
   root?: string;
   probe: ProbeSettings;
+  /** Input shapes for the probe where the datasets are absent, by top blob or layer name (`datasets`). */
+  inputShapes?: Record<string, number[]>;
   maxWarnings?: number;
 }
 

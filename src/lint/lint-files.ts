@@ -82,7 +82,8 @@ export function lintFilesDetailed(paths: readonly string[], options: LintFilesOp
       results.push({ file, findings: [parseErrorFinding(file, "this is a binary file (a .caffemodel or .binaryproto?); bnlint lints text prototxt nets and solvers (pass weights with --weights)")] });
       continue;
     }
-    const lintOptions: LintOptions = { ...options, cwd, config, proto: options.proto ?? config.proto, root: options.root ?? config.root };
+    const inputShapes = { ...(config.inputShapes ?? {}), ...(options.inputShapes ?? {}) };
+    const lintOptions: LintOptions = { ...options, cwd, config, proto: options.proto ?? config.proto, root: options.root ?? config.root, ...(Object.keys(inputShapes).length > 0 ? { inputShapes } : {}) };
     const outcome = lintText(text, file, lintOptions);
     outcomes.push(outcome);
     datasets.push(...datasetReport(outcome.datasets, cwd));
@@ -142,6 +143,7 @@ function probeIfAsked(outcome: LintOutcome, lintOptions: LintOptions, options: L
   }
   if ("skipped" in result) return result;
   for (const [finding, confirmation] of result.confirmations) finding.confirmedByProbe = confirmation;
+  for (const [finding, refutation] of result.refutations) finding.refutedByProbe = refutation;
   return result.report;
 }
 

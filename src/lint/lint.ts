@@ -34,6 +34,8 @@ export interface LintOptions {
   proto?: string;
   /** Pretrained weights given on the command line (--weights). */
   weights?: string;
+  /** Input shapes for the probe, by top blob or layer name (--input-shape, the configuration's datasets). */
+  inputShapes?: Record<string, number[]>;
   /** Extra NetState stages and level (--stage, --level). */
   stages?: string[];
   level?: number;

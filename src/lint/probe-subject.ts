@@ -13,8 +13,9 @@ import { decodeDatum } from "../load/datum.js";
 import { resolveReference } from "../load/files.js";
 import { openLmdb } from "../load/lmdb/index.js";
 import { readMeanFile } from "../load/mean-file.js";
-import { num, str, sub } from "../model/access.js";
+import { str, sub } from "../model/access.js";
 import { SYMPTOMS, type ProbeSubject } from "../probe/probe.js";
+import type { PlanContext } from "../probe/inputs.js";
 import { applyEdits } from "./apply-edits.js";
 import { lintText, type LintOptions, type LintOutcome } from "./lint.js";
 
@@ -50,25 +51,37 @@ export function probeSubject(outcome: LintOutcome, options: LintOptions): Subjec
   const resolve = (ref: string) => resolveReference(ref, model.file, { cwd, ...(options.root ? { root: options.root } : {}) });
 
   // The dataset stage has already found and opened the LMDBs; the probe reads the same ones.
-  const sources = new Map<string, string>();
-  const notes: string[] = [];
+  // A dataset that is absent or unreadable is replaced by synthetic records of the shape the net implies.
+  const sources = new Map<string, { path: string; record: [number, number, number]; description: string }>();
+  const dataNotes: string[] = [];
   for (const layer of train.layers) {
-    if (layer.type === "Data") {
-      const d = outcome.datasets.find((x) => x.layerIndex === layer.index);
-      if (!d) return { reason: options.datasets === false ? "the probe reads the datasets: drop --no-data" : `Data layer '${layer.name}' has no source` };
-      if (!d.resolved) return { reason: `the dataset ${d.source} was not found (give --root, or run where Caffe would)` };
-      if (d.error || !d.stats) return { reason: `cannot read ${d.source}: ${d.error?.message ?? "no records"}` };
-      sources.set(layer.name, d.resolved);
-      notes.push(`${d.source} (LMDB, ${d.stats.count} records)`);
+    if (layer.type !== "Data" && layer.type !== "ImageData" && layer.type !== "WindowData") continue;
+    const d = outcome.datasets.find((x) => x.layerIndex === layer.index);
+    const chw = d?.stats?.shape.chw;
+    if (layer.type === "Data" && d?.resolved && !d.error && d.stats && d.stats.count > 0 && chw && d.stats.shape.consistent && d.backend === "LMDB") {
+      sources.set(layer.name, { path: d.resolved, record: chw, description: `${d.source} (LMDB, ${d.stats.count} records)` });
       continue;
     }
-    if (layer.type !== "Input" && layer.type !== "ImageData" && layer.type.endsWith("Data") && layer.type !== "DummyData") {
-      return { reason: `the probe cannot feed a ${layer.type} layer ('${layer.name}')` };
-    }
+    const what = d?.source ?? str(sub(layer.param, "data_param"), "source", `the dataset of '${layer.name}'`);
+    if (options.datasets === false) dataNotes.push(`${layer.name}: datasets not read (--no-data): synthetic data`);
+    else if (!d?.resolved) dataNotes.push(`${what} not found: synthetic data`);
+    else if (layer.type === "Data") dataNotes.push(`${what} cannot be read${d.error ? ` (${d.error.message})` : ""}: synthetic data`);
   }
+  const givenShapes = new Map<string, number[]>(Object.entries(options.inputShapes ?? {}));
+  const inputs: PlanContext = {
+    givenShapes,
+    lmdb: (node) => sources.get(node.name),
+    meanShape: (file) => {
+      const found = resolve(file).path;
+      if (!found) return undefined;
+      try {
+        return readMeanFile(found).shape;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 
-  const lossLayer = train.layers.find((l) => l.type === "SoftmaxWithLoss");
-  const classes = lossLayer?.bottomShapes[0]?.[1];
   let initial: Map<string, Float32Array[]> | undefined;
   if (options.weights) {
     const file = path.resolve(cwd, options.weights);
@@ -103,20 +116,14 @@ export function probeSubject(outcome: LintOutcome, options: LintOptions): Subjec
     ...(outcome.solver ? { solver: outcome.solver.solver } : {}),
     records: (layer) => {
       const found = sources.get(str(layer, "name", ""));
-      return found ? lmdbRecords(found) : undefined;
+      return found ? lmdbRecords(found.path) : undefined;
     },
     meanImage: (p) => {
       const found = resolve(p).path;
       return found ? readMeanFile(found) : undefined;
     },
-    syntheticShape: (layer) => {
-      // Input layers need no records; ImageData lists are not decoded: synthetic images of the declared size.
-      const p = sub(layer, "image_data_param");
-      const h = num(p, "new_height", 0);
-      const w = num(p, "new_width", 0);
-      return h > 0 && w > 0 ? { channels: 3, height: h, width: w, ...(classes ? { labels: classes } : {}) } : undefined;
-    },
-    dataNote: notes.length > 0 ? notes.join(", ") : "synthetic batches from the declared shapes",
+    inputs,
+    dataNotes,
     ...(initial ? { initial } : {}),
     rebuild,
   };
