@@ -12,8 +12,14 @@ export interface NeuronKernels {
   backward(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
 }
 
+export interface NeuronOptions {
+  /** false for layers without a gradient (force_backward leaves their bottom alone). */
+  allowForceBackward?: boolean;
+}
+
 /** A LayerDefinition for an element-wise layer whose kernels depend on the parameters. */
-export function neuronLayer(type: string, kernels: (param: LayerParameter) => NeuronKernels): LayerDefinition {
+export function neuronLayer(type: string, kernels: (param: LayerParameter) => NeuronKernels, options: NeuronOptions = {}): LayerDefinition {
+  const allowForce = options.allowForceBackward ?? true;
   return {
     type,
     bottoms: { exact: 1 },
@@ -22,6 +28,7 @@ export function neuronLayer(type: string, kernels: (param: LayerParameter) => Ne
       const k = kernels(param);
       return {
         params: [],
+        ...(allowForce ? {} : { allowForceBackward: () => false }),
         reshape(bot, top) { if (top[0] !== bot[0]) reshapeBlob(top[0]!, bot[0]!.shape); },
         forward(bot, top) { k.forward(bot[0]!.data, top[0]!.data); },
         backward(top, propagateDown, bot) {
